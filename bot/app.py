@@ -1,0 +1,40 @@
+"""The Bolt app: one AsyncWebClient, request verification, and every handler registered."""
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.deps import Deps
+from bot.slack_client import build_client
+from handlers.registry import register_all
+
+logger = logging.getLogger(__name__)
+
+
+def build_bolt_app(deps: Deps) -> AsyncApp:
+    """The Bolt app for this deployment's single workspace token.
+
+    Authorization is local: the configured bot token is used for every request, so no
+    auth.test call sits on the request path or at start-up, and the app starts against any
+    Web API base URL with any token.
+    """
+    settings = deps.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    if settings.slack_signing_secret is None:
+        raise ValueError("the Bolt app needs SLACK_SIGNING_SECRET")
+    # The token reaches each request's client through authorize(); Bolt warns if both are set.
+    client = build_client(token=None, base_url=settings.slack_api_url)
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        authorize=authorize,
+        raise_error_for_unhandled_request=False,
+        logger=logger,
+    )
+    register_all(app, deps)
+    return app

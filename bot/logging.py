@@ -1,0 +1,46 @@
+"""Logging set-up with a filter that keeps tokens and secrets out of every log line."""
+
+import logging
+import re
+
+_TOKEN_RE = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+_SIGNATURE_RE = re.compile(r"v0=[0-9a-f]{16,}")
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces Slack tokens, request signatures, bearer tokens and known secrets with ***."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        super().__init__()
+        self._secrets = [s for s in (secrets or []) if len(s) >= 6]
+
+    def redact(self, text: str) -> str:
+        """Return text with every secret-looking part masked."""
+        text = _TOKEN_RE.sub(r"\1-***", text)
+        text = _SIGNATURE_RE.sub("v0=***", text)
+        text = _BEARER_RE.sub(r"\1***", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the record's message once, redacted, so no argument can leak a secret."""
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(level: str, secrets: list[str] | None = None) -> None:
+    """Log to stderr at level, through the redacting filter."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,187 @@
+"""Configuration, read once at start-up from the environment and an optional `.env` file.
+
+Every setting has a hint that says what a valid value looks like, so a bad one stops start-up
+with one line (see `describe_error`) instead of a traceback.
+"""
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
+
+HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token from your Slack app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
+    "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
+    "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
+    "LEADLOOP_SHARED_CHANNEL": "a Slack channel id such as C0123456789",
+    "LEADLOOP_DIGEST_CHANNEL": "a Slack channel id such as C0123456789",
+    "LEADLOOP_DIGEST_DAY": "a weekday: mon, tue, wed, thu, fri, sat or sun",
+    "LEADLOOP_DIGEST_TIME": "a 24-hour time such as 09:00",
+    "LEADLOOP_NUDGE_DAYS": "weekdays such as mon-fri or mon,wed,fri",
+    "LEADLOOP_NUDGE_TIME": "a 24-hour time such as 10:00",
+    "LEADLOOP_STALE_AFTER_DAYS": "a whole number of days from 1 to 365",
+    "LEADLOOP_TIMEZONE": "an IANA time zone such as Europe/Berlin or UTC",
+    "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
+_DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line fit for the terminal."""
+
+
+def _env(name: str, **kwargs: Any) -> Any:
+    return Field(validation_alias=AliasChoices(name), **kwargs)
+
+
+def normalise_database_url(url: str) -> str:
+    """Rewrite a SQLite or PostgreSQL URL to the async driver the app uses."""
+    url = url.strip()
+    for plain, async_prefix in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite+aiosqlite://", "sqlite+aiosqlite://"),
+        ("postgresql+asyncpg://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return async_prefix + url[len(plain) :]
+    raise ValueError("unsupported database URL")
+
+
+class Settings(BaseSettings):
+    """Everything leadloop reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN", default=None)
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET", default=None)
+    slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", default=None)
+    slack_api_url: str = _env("SLACK_API_URL", default=SLACK_API_URL)
+    database_url: str = _env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+    shared_channel: str | None = _env("LEADLOOP_SHARED_CHANNEL", default=None)
+    digest_channel: str | None = _env("LEADLOOP_DIGEST_CHANNEL", default=None)
+    digest_day: str = _env("LEADLOOP_DIGEST_DAY", default="mon")
+    digest_time: str = _env("LEADLOOP_DIGEST_TIME", default="09:00")
+    nudge_days: str = _env("LEADLOOP_NUDGE_DAYS", default="mon-fri")
+    nudge_time: str = _env("LEADLOOP_NUDGE_TIME", default="10:00")
+    stale_after_days: int = _env("LEADLOOP_STALE_AFTER_DAYS", default=3, ge=1, le=365)
+    timezone: str = _env("LEADLOOP_TIMEZONE", default="UTC")
+    log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("shared_channel", "digest_channel", mode="before")
+    @classmethod
+    def _channel(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not _CHANNEL_RE.match(value.strip()):
+            raise ValueError("not a channel id")
+        return value.strip()
+
+    @field_validator("digest_day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not re.fullmatch(_DAY, value):
+            raise ValueError("not a weekday")
+        return value
+
+    @field_validator("nudge_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        value = value.strip().lower().replace(" ", "")
+        if not _DAYS_RE.match(value):
+            raise ValueError("not a list of weekdays")
+        return value
+
+    @field_validator("digest_time", "nudge_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        value = value.strip()
+        if re.fullmatch(r"\d:[0-5]\d", value):
+            value = "0" + value
+        if not _TIME_RE.match(value):
+            raise ValueError("not a time")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value.strip()
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown log level")
+        return value
+
+    def require(self, *names: str) -> None:
+        """Raise SettingsError naming the first of these settings that is not set."""
+        for name in names:
+            if getattr(self, _FIELD_BY_ENV[name]) is None:
+                raise SettingsError(f"{name} is not set: set it to {HINTS[name]}.")
+
+    @property
+    def effective_digest_channel(self) -> str | None:
+        """The digest channel, falling back to the shared channel."""
+        return self.digest_channel or self.shared_channel
+
+
+_FIELD_BY_ENV = {
+    field.validation_alias.choices[0]: name  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line naming the first bad setting and what a valid value looks like."""
+    error = exc.errors()[0]
+    env_name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+    if error["type"] == "missing":
+        return f"{env_name} is not set: set it to {HINTS.get(env_name, 'a value')}."
+    return f"{env_name} is malformed: use {HINTS.get(env_name, 'a valid value')}."
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning any validation failure into a one-line SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_error(exc)) from None

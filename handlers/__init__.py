@@ -1,0 +1,1 @@
+"""Slack surfaces: one module per command or surface, each with a register(app, deps)."""

@@ -1,0 +1,121 @@
+"""Block Kit helpers shared by every surface: escaping, truncation and small builders.
+
+User text is escaped before it goes into a message: Slack reads `<…>` as a mention or a link,
+so replacing `&`, `<` and `>` (and nothing else) makes `<!channel>`, `<@U…>` and
+`<http://…|x>` typed by a user show as text and reach nobody.
+"""
+
+from datetime import datetime
+from typing import Any
+
+Block = dict[str, Any]
+
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+SECTION_TEXT_MAX = 3000
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+OPTION_TEXT_MAX = 75
+HEADER_TEXT_MAX = 150
+
+
+def escape(text: str) -> str:
+    """Make user text safe to show in mrkdwn: no mentions, no links, no broadcasts."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to at most limit characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote(text: str, limit: int = 1500) -> str:
+    """User text as an escaped mrkdwn block quote."""
+    escaped = escape(truncate(text, limit))
+    return "\n".join("> " + line for line in escaped.splitlines() or [""])
+
+
+def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> str:
+    """A timestamp that Slack shows in each reader's own time zone."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{token}|{fallback}>"
+
+
+def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    """A plain_text object (never parsed for mentions)."""
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object; callers escape user text first."""
+    return {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}
+
+
+def header(text: str) -> Block:
+    """A header block."""
+    return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
+
+
+def section(text: str, *, accessory: Block | None = None, block_id: str | None = None) -> Block:
+    """A mrkdwn section, cut to Slack's 3,000 characters."""
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str) -> Block:
+    """A context block of mrkdwn texts (at most 10)."""
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:10]]}
+
+
+def divider() -> Block:
+    """A divider."""
+    return {"type": "divider"}
+
+
+def button(
+    text: str, *, action_id: str, value: str = "", style: str | None = None, url: str | None = None
+) -> Block:
+    """A button; value over Slack's 2,000 characters is a programming error."""
+    if len(value) > BUTTON_VALUE_MAX:
+        raise ValueError("button value over 2,000 characters")
+    element: Block = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_id,
+    }
+    if value:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    if url:
+        element["url"] = url
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    """An actions block (at most 25 elements)."""
+    block: Block = {"type": "actions", "elements": list(elements[:25])}
+    if block_id is not None:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> Block:
+    """A select or radio option, its text cut to 75 characters."""
+    return {"text": plain(text, OPTION_TEXT_MAX), "value": value}
+
+
+class Message:
+    """A message to send: a plain-text fallback (notifications, screen readers) and blocks."""
+
+    def __init__(self, text: str, blocks: list[Block]) -> None:
+        self.text = truncate(text, 3000)
+        self.blocks = blocks
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ack(), respond() or chat.postMessage."""
+        return {"text": self.text, "blocks": self.blocks}

@@ -1,0 +1,175 @@
+"""The steps every way of giving feedback shares: find the lead, record, answer the author."""
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.deps import Deps
+from handlers import feedback_blocks
+from handlers.blocks import Message
+from handlers.feedback_parse import LeadRef
+from storage.campaigns import find_campaign_by_slug, get_campaign
+from storage.feedback import FeedbackInput, record_feedback, undo_feedback
+from storage.leads import (
+    find_lead_by_email,
+    find_lead_by_external_id,
+    find_leads_by_name,
+    get_or_create_lead,
+)
+from storage.models import Campaign, Lead
+
+logger = logging.getLogger(__name__)
+
+
+class FeedbackRefused(Exception):
+    """Input that turned out to be wrong once the database was asked; nothing is stored."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Found:
+    """The lead a reference names, and whether it was just created."""
+
+    lead: Lead
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Several leads match a name."""
+
+    leads: list[Lead]
+
+
+async def find_lead(
+    session: AsyncSession, *, team_id: str, ref: LeadRef, author: str, deps: Deps, create: bool
+) -> Found | Ambiguous | None:
+    """The lead ref names, or None; with create, an unknown email or CRM id becomes a new lead.
+
+    A bare word is a CRM id first; if no lead has that id but exactly one lead has that
+    name, that lead is meant.
+    """
+    if ref.kind == "email":
+        lead = await find_lead_by_email(session=session, team_id=team_id, email=ref.value)
+        if lead is None and create:
+            lead, created = await get_or_create_lead(
+                session=session,
+                team_id=team_id,
+                now=deps.clock.now(),
+                owner=author,
+                email=ref.value,
+            )
+            return Found(lead, created)
+    elif ref.kind == "external_id":
+        lead = await find_lead_by_external_id(
+            session=session, team_id=team_id, external_id=ref.value
+        )
+        if lead is None:
+            named = await find_leads_by_name(
+                session=session, team_id=team_id, name=ref.value, limit=2
+            )
+            exact = [n for n in named if ref.value.lower() in (n.name.lower(), n.company.lower())]
+            lead = exact[0] if len(exact) == 1 else None
+        if lead is None and create:
+            lead, created = await get_or_create_lead(
+                session=session,
+                team_id=team_id,
+                now=deps.clock.now(),
+                owner=author,
+                external_id=ref.value,
+            )
+            return Found(lead, created)
+    else:
+        leads = await find_leads_by_name(
+            session=session,
+            team_id=team_id,
+            name=ref.value,
+            limit=feedback_blocks.CANDIDATES_MAX + 1,
+        )
+        if len(leads) > 1:
+            return Ambiguous(leads)
+        lead = leads[0] if leads else None
+    return None if lead is None else Found(lead)
+
+
+def not_found(ref: LeadRef) -> str:
+    """What to tell a user whose reference names no lead."""
+    if ref.kind == "name":
+        return f"No lead is named {ref.describe()}. Use the lead's email or CRM id to create it."
+    return f"No lead {ref.describe()} in this workspace yet."
+
+
+async def campaign_by_slug(
+    session: AsyncSession, *, team_id: str, slug: str | None
+) -> Campaign | None:
+    """The campaign `#slug` names, or None when no slug was given."""
+    if slug is None:
+        return None
+    campaign = await find_campaign_by_slug(session=session, team_id=team_id, slug=slug)
+    if campaign is None:
+        raise FeedbackRefused(
+            f"There is no campaign #{slug} in this workspace. "
+            "`/campaign-preview list` shows the campaigns."
+        )
+    return campaign
+
+
+async def record_and_confirm(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    author: str,
+    found: Found,
+    given: FeedbackInput,
+    deps: Deps,
+    replaces: int | None = None,
+) -> Message:
+    """Store the feedback (replacing the author's own record while it can be undone).
+
+    The caller commits before it shows the returned confirmation.
+    """
+    now = deps.clock.now()
+    if replaces is not None:
+        await undo_feedback(
+            session=session, team_id=team_id, feedback_id=replaces, user_id=author, now=now
+        )
+    feedback = await record_feedback(
+        session=session, team_id=team_id, lead=found.lead, author=author, given=given, now=now
+    )
+    campaign = (
+        await get_campaign(session=session, team_id=team_id, campaign_id=given.campaign_id)
+        if given.campaign_id is not None
+        else None
+    )
+    return feedback_blocks.confirmation(found.lead, feedback, campaign, created_lead=found.created)
+
+
+async def tell_user(
+    client: AsyncWebClient,
+    *,
+    user_id: str,
+    message: Message,
+    response_url: str | None,
+    replace_original: bool = False,
+) -> None:
+    """Answer the user where they asked (the response_url), else in a DM from the app."""
+    if response_url:
+        webhook = AsyncWebhookClient(response_url)
+        response = await webhook.send(
+            response_type="ephemeral", replace_original=replace_original, **message.as_kwargs()
+        )
+        if response.status_code == 200:
+            return
+        logger.warning("response_url answered %s; sending a DM instead", response.status_code)
+    try:
+        await client.chat_postMessage(channel=user_id, **message.as_kwargs())
+    except SlackApiError as exc:
+        logger.error("could not DM %s: %s", user_id, exc.response.get("error"))

@@ -1,0 +1,23 @@
+"""Every callback_id, action_id and block_id the app uses, so builders, handlers and tests agree."""
+
+# /leadfeedback modal
+FEEDBACK_MODAL = "leadfeedback_modal"
+FEEDBACK_LEAD_BLOCK = "fb_lead"
+FEEDBACK_LEAD_ACTION = "fb_lead_select"
+FEEDBACK_RATING_BLOCK = "fb_rating"
+FEEDBACK_RATING_ACTION = "fb_rating_choice"
+FEEDBACK_STATUS_BLOCK = "fb_status"
+FEEDBACK_STATUS_ACTION = "fb_status_choice"
+FEEDBACK_REASON_BLOCK = "fb_reason"
+FEEDBACK_REASON_ACTION = "fb_reason_choice"
+FEEDBACK_CAMPAIGN_BLOCK = "fb_campaign"
+FEEDBACK_CAMPAIGN_ACTION = "fb_campaign_choice"
+FEEDBACK_NOTE_BLOCK = "fb_note"
+FEEDBACK_NOTE_ACTION = "fb_note_text"
+
+# /leadfeedback messages
+FEEDBACK_UNDO = "fb_undo"
+FEEDBACK_EDIT = "fb_edit"
+FEEDBACK_OPEN_MODAL = "fb_open_modal"
+# Candidate buttons share one block, so each gets this prefix plus its position.
+FEEDBACK_PICK_LEAD_PREFIX = "fb_pick_lead:"

@@ -1,0 +1,1 @@
+"""leadloop's storage: tables, the session factory, the queries and the migrations."""

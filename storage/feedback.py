@@ -1,0 +1,141 @@
+"""Feedback: recording it, undoing it, reading a lead's history."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Feedback, Lead
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    """What a rep said about a lead, already validated."""
+
+    rating: str
+    status: str | None = None
+    reason: str | None = None
+    note: str = ""
+    campaign_id: int | None = None
+
+
+async def record_feedback(
+    *,
+    session: AsyncSession,
+    team_id: str,
+    lead: Lead,
+    author: str,
+    given: FeedbackInput,
+    now: datetime,
+) -> Feedback:
+    """Store one feedback record and move the lead along: status, last touch, campaign."""
+    if lead.team_id != team_id:
+        raise ValueError("lead belongs to another team")
+    feedback = Feedback(
+        team_id=team_id,
+        lead_id=lead.id,
+        author=author,
+        rating=given.rating,
+        status=given.status,
+        reason=given.reason,
+        note=given.note,
+        created_at=now,
+        previous_status=lead.status if given.status else None,
+    )
+    if given.status:
+        lead.status = given.status
+    if given.campaign_id is not None:
+        lead.campaign_id = given.campaign_id
+    lead.last_touch_at = max(lead.last_touch_at, now)
+    lead.updated_at = now
+    session.add(feedback)
+    session.add(lead)
+    await session.flush()
+    return feedback
+
+
+async def get_feedback(*, session: AsyncSession, team_id: str, feedback_id: int) -> Feedback | None:
+    """The team's feedback record with this id, or None (also for another team's id)."""
+    statement = select(Feedback).where(Feedback.team_id == team_id, Feedback.id == feedback_id)
+    return (await session.exec(statement)).first()
+
+
+class UndoOutcome(StrEnum):
+    """What became of an undo request."""
+
+    UNDONE = "undone"
+    NOT_FOUND = "not_found"
+    NOT_YOURS = "not_yours"
+    TOO_LATE = "too_late"
+
+
+def can_undo(feedback: Feedback, *, user_id: str, now: datetime) -> UndoOutcome:
+    """Whether user_id may undo this record now: only the author, only within the window."""
+    if feedback.author != user_id:
+        return UndoOutcome.NOT_YOURS
+    if now - feedback.created_at > UNDO_WINDOW:
+        return UndoOutcome.TOO_LATE
+    return UndoOutcome.UNDONE
+
+
+async def undo_feedback(
+    *, session: AsyncSession, team_id: str, feedback_id: int, user_id: str, now: datetime
+) -> tuple[UndoOutcome, Feedback | None]:
+    """Delete the author's own record within the undo window and restore the lead's state."""
+    feedback = await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
+    if feedback is None:
+        return UndoOutcome.NOT_FOUND, None
+    outcome = can_undo(feedback, user_id=user_id, now=now)
+    if outcome is not UndoOutcome.UNDONE:
+        return outcome, feedback
+    lead = await session.get(Lead, feedback.lead_id)
+    await session.delete(feedback)
+    await session.flush()
+    if lead is not None:
+        await _restore_lead(session=session, lead=lead, undone=feedback, now=now)
+    return outcome, feedback
+
+
+async def _restore_lead(
+    *, session: AsyncSession, lead: Lead, undone: Feedback, now: datetime
+) -> None:
+    later_status_change = (
+        await session.exec(
+            select(func.count())
+            .select_from(Feedback)
+            .where(
+                Feedback.lead_id == lead.id,
+                col(Feedback.status).is_not(None),
+                Feedback.created_at >= undone.created_at,
+            )
+        )
+    ).one()
+    if undone.status and undone.previous_status and not later_status_change:
+        lead.status = undone.previous_status
+    latest_feedback = (
+        await session.exec(select(func.max(Feedback.created_at)).where(Feedback.lead_id == lead.id))
+    ).one()
+    lead.last_touch_at = max(filter(None, [lead.handed_off_at, latest_feedback]))
+    lead.updated_at = now
+    session.add(lead)
+    await session.flush()
+
+
+async def lead_history(
+    *, session: AsyncSession, team_id: str, lead_id: int, limit: int
+) -> tuple[list[Feedback], int]:
+    """A lead's feedback, newest first (at most limit), and how many records there are."""
+    condition = (Feedback.team_id == team_id) & (Feedback.lead_id == lead_id)
+    total = (await session.exec(select(func.count()).select_from(Feedback).where(condition))).one()
+    statement = (
+        select(Feedback)
+        .where(condition)
+        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all()), int(total)

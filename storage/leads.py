@@ -1,0 +1,131 @@
+"""Lead queries."""
+
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import insert_ignoring_conflicts
+from storage.models import Lead
+from storage.vocabulary import OPEN_STATUSES
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def get_lead(*, session: AsyncSession, team_id: str, lead_id: int) -> Lead | None:
+    """The team's lead with this id, or None (also for another team's id)."""
+    statement = select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id)
+    return (await session.exec(statement)).first()
+
+
+async def find_lead_by_email(*, session: AsyncSession, team_id: str, email: str) -> Lead | None:
+    """The team's lead with this email (case-insensitive), or None."""
+    statement = select(Lead).where(Lead.team_id == team_id, Lead.email == email.lower())
+    return (await session.exec(statement)).first()
+
+
+async def find_lead_by_external_id(
+    *, session: AsyncSession, team_id: str, external_id: str
+) -> Lead | None:
+    """The team's lead with this CRM id, or None."""
+    statement = select(Lead).where(Lead.team_id == team_id, Lead.external_id == external_id)
+    return (await session.exec(statement)).first()
+
+
+async def find_leads_by_name(
+    *, session: AsyncSession, team_id: str, name: str, limit: int
+) -> list[Lead]:
+    """Leads whose name or company is this name; failing that, those that contain it."""
+    lowered = name.strip().lower()
+    exact = or_(func.lower(Lead.name) == lowered, func.lower(Lead.company) == lowered)
+    pattern = _like_pattern(lowered)
+    partial = or_(
+        col(Lead.name).ilike(pattern, escape="\\"), col(Lead.company).ilike(pattern, escape="\\")
+    )
+    for condition in (exact, partial):
+        statement = (
+            select(Lead)
+            .where(Lead.team_id == team_id, condition)
+            .order_by(col(Lead.last_touch_at).desc(), col(Lead.id))
+            .limit(limit)
+        )
+        leads = list((await session.exec(statement)).all())
+        if leads:
+            return leads
+    return []
+
+
+async def get_or_create_lead(
+    *,
+    session: AsyncSession,
+    team_id: str,
+    now: datetime,
+    owner: str,
+    email: str | None = None,
+    external_id: str | None = None,
+) -> tuple[Lead, bool]:
+    """The team's lead with this email or CRM id, created (owned by owner) if there is none.
+
+    Returns the lead and whether it was created. Two people creating the same lead at the
+    same moment end with one row: the insert ignores the unique conflict and re-reads.
+    """
+    if (email is None) == (external_id is None):
+        raise ValueError("give exactly one of email and external_id")
+    values = {
+        "team_id": team_id,
+        "email": email.lower() if email else None,
+        "external_id": external_id,
+        "owner": owner,
+        "handed_off_at": now,
+        "last_touch_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    new_id = await insert_ignoring_conflicts(session, Lead, values, returning=Lead.id)
+    if email:
+        lead = await find_lead_by_email(session=session, team_id=team_id, email=email)
+    else:
+        lead = await find_lead_by_external_id(
+            session=session, team_id=team_id, external_id=external_id or ""
+        )
+    if lead is None:
+        raise LookupError("lead vanished right after it was created")
+    return lead, new_id is not None
+
+
+async def search_leads(
+    *, session: AsyncSession, team_id: str, query: str, limit: int
+) -> list[Lead]:
+    """The team's leads whose name, company, email or CRM id contains query, latest touch first."""
+    statement = select(Lead).where(Lead.team_id == team_id)
+    query = query.strip().lower()
+    if query:
+        pattern = _like_pattern(query)
+        statement = statement.where(
+            or_(
+                col(Lead.name).ilike(pattern, escape="\\"),
+                col(Lead.company).ilike(pattern, escape="\\"),
+                col(Lead.email).ilike(pattern, escape="\\"),
+                col(Lead.external_id).ilike(pattern, escape="\\"),
+            )
+        )
+    statement = statement.order_by(col(Lead.last_touch_at).desc(), col(Lead.id)).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def open_leads_of(
+    *, session: AsyncSession, team_id: str, owner: str, limit: int
+) -> tuple[list[Lead], int]:
+    """An owner's open leads, oldest touch first (at most limit), and how many there are."""
+    condition = (
+        (Lead.team_id == team_id) & (Lead.owner == owner) & col(Lead.status).in_(OPEN_STATUSES)
+    )
+    total = (await session.exec(select(func.count()).select_from(Lead).where(condition))).one()
+    statement = (
+        select(Lead).where(condition).order_by(col(Lead.last_touch_at), col(Lead.id)).limit(limit)
+    )
+    return list((await session.exec(statement)).all()), int(total)

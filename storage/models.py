@@ -1,0 +1,102 @@
+"""The tables. Every row carries the Slack team it belongs to; no query crosses teams."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+from storage.vocabulary import LeadStatus
+
+NOTE_MAX = 2000
+
+
+class Team(SQLModel, table=True):
+    """A Slack workspace that uses leadloop."""
+
+    __tablename__ = "teams"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Campaign(SQLModel, table=True):
+    """A marketing campaign, shown to sales before it launches."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slug", name="uq_campaigns_team_slug"),
+        Index("ix_campaigns_team_launch", "team_id", "launch_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    name: str = Field(max_length=150)
+    slug: str = Field(max_length=80)
+    launch_date: date
+    audience: str = Field(default="", sa_type=Text)
+    key_message: str = Field(default="", sa_type=Text)
+    cta: str = Field(default="", sa_type=Text)
+    asset_urls: list[str] = Field(default_factory=list, sa_type=JSON)
+    expected_leads: int | None = None
+    owner: str = Field(max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Lead(SQLModel, table=True):
+    """A person or account that marketing handed to sales."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("team_id", "external_id", name="uq_leads_team_external_id"),
+        UniqueConstraint("team_id", "email", name="uq_leads_team_email"),
+        Index("ix_leads_team_handed_off", "team_id", "handed_off_at"),
+        Index("ix_leads_team_status_touch", "team_id", "status", "last_touch_at"),
+        Index("ix_leads_team_owner_touch", "team_id", "owner", "last_touch_at"),
+        Index("ix_leads_campaign", "campaign_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    external_id: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    campaign_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="SET NULL"), nullable=True),
+    )
+    owner: str | None = Field(default=None, max_length=32)
+    handed_off_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=LeadStatus.NEW, max_length=16)
+    last_touch_at: datetime = Field(sa_type=UTCDateTime)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Feedback(SQLModel, table=True):
+    """One immutable verdict from sales on a lead. Corrections are new records."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_team_created", "team_id", "created_at"),
+        Index("ix_feedback_lead_created", "lead_id", "created_at"),
+        Index("ix_feedback_team_author_created", "team_id", "author", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    lead_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False)
+    )
+    author: str = Field(max_length=32)
+    rating: str = Field(max_length=16)
+    status: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    # The lead's status before this record changed it, so that Undo can put it back.
+    previous_status: str | None = Field(default=None, max_length=16)

@@ -44,3 +44,5 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every connection at INFO; `leadloop migrate` prints its own summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -170,10 +170,14 @@ _FIELD_BY_ENV = {
 }
 
 
+_ENV_BY_FIELD = {name: env for env, name in _FIELD_BY_ENV.items()}
+
+
 def describe_error(exc: ValidationError) -> str:
     """One line naming the first bad setting and what a valid value looks like."""
     error = exc.errors()[0]
-    env_name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+    where = str(error["loc"][0]) if error["loc"] else "a setting"
+    env_name = _ENV_BY_FIELD.get(where, where.upper())
     if error["type"] == "missing":
         return f"{env_name} is not set: set it to {HINTS.get(env_name, 'a value')}."
     return f"{env_name} is malformed: use {HINTS.get(env_name, 'a valid value')}."

@@ -10,6 +10,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -18,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 RATE_LIMIT_RETRIES = 3
 SERVER_ERROR_RETRIES = 3
 CONNECTION_ERROR_RETRIES = 2
+BACKOFF_FACTOR = 0.5
 
 
 class ServerErrorRetryHandler(AsyncRetryHandler):
@@ -34,14 +36,25 @@ class ServerErrorRetryHandler(AsyncRetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def build_client(*, token: str | None, base_url: str) -> AsyncWebClient:
-    """An AsyncWebClient for base_url (Slack's, a proxy's, GovSlack's or a stand-in's)."""
+def build_client(
+    *, token: str | None, base_url: str, backoff_factor: float = BACKOFF_FACTOR
+) -> AsyncWebClient:
+    """An AsyncWebClient for base_url (Slack's, a proxy's, GovSlack's or a stand-in's).
+
+    Server errors and lost connections wait backoff_factor × 2^attempt seconds (with jitter)
+    before the next try.
+    """
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_ERROR_RETRIES),
+            AsyncConnectionErrorRetryHandler(
+                max_retry_count=CONNECTION_ERROR_RETRIES, interval_calculator=backoff
+            ),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+            ServerErrorRetryHandler(
+                max_retry_count=SERVER_ERROR_RETRIES, interval_calculator=backoff
+            ),
         ],
     )

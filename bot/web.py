@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
@@ -16,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.deps import Deps
 from storage.db import is_reachable
 from storage.migrate import is_up_to_date
+
+logger = logging.getLogger(__name__)
 
 BODY_MAX_BYTES = 1_000_000
 
@@ -91,7 +94,12 @@ def build_web_app(
     slack = AsyncSlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
-        return await slack.handle(request)
+        try:
+            return await slack.handle(request)
+        except ValueError:
+            # Bolt parses the body before it checks the signature; garbage is not a crash.
+            logger.warning("malformed Slack request body rejected")
+            return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"ok": True})

@@ -20,7 +20,9 @@ OTHER_REP = "U0OTHER"
 CHANNEL = "C0SALES"
 
 
-def sign(body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+def sign(
+    body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
     """Slack's signature headers for a raw body."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     base = f"v0:{timestamp}:{body}".encode()
@@ -102,7 +104,9 @@ def view_submission(
     }
 
 
-def block_suggestion(action_id: str, block_id: str, value: str, *, team: str = TEAM) -> dict[str, Any]:
+def block_suggestion(
+    action_id: str, block_id: str, value: str, *, team: str = TEAM
+) -> dict[str, Any]:
     """A block_suggestion payload: the user typed value into an external select."""
     return {
         "type": "block_suggestion",
@@ -126,7 +130,9 @@ class SlackDriver:
     async def post_form(self, form: dict[str, str], **sign_kwargs: Any) -> httpx.Response:
         """POST form fields to /slack/events, signed."""
         body = urlencode(form)
-        return await self.http.post("/slack/events", content=body, headers=sign(body, **sign_kwargs))
+        return await self.http.post(
+            "/slack/events", content=body, headers=sign(body, **sign_kwargs)
+        )
 
     async def command(self, text: str, **kwargs: Any) -> httpx.Response:
         """Run a slash command; its response_url points at the stand-in."""

@@ -33,7 +33,12 @@ async def seed_campaign(deps: Deps, slug: str, *, team: str = TEAM) -> Campaign:
     async with deps.sessions.begin() as session:
         await ensure_team(session=session, team_id=team, now=now)
         campaign = Campaign(
-            team_id=team, name=slug.title(), slug=slug, launch_date=now.date(), owner="U0MKT", created_at=now
+            team_id=team,
+            name=slug.title(),
+            slug=slug,
+            launch_date=now.date(),
+            owner="U0MKT",
+            created_at=now,
         )
         session.add(campaign)
     return campaign
@@ -50,17 +55,26 @@ def answer(response) -> dict:
 
 async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, deps: Deps) -> None:
     await seed_campaign(deps, "spring-webinar")
-    response = await slack.command("jane@Acme.com hot meeting budget #spring-webinar call back Tuesday")
+    response = await slack.command(
+        "jane@Acme.com hot meeting budget #spring-webinar call back Tuesday"
+    )
     body = answer(response)
     shown = texts_of(body["blocks"])
     assert "jane@acme.com" in shown
     assert "*Hot*" in shown and "*Meeting*" in shown and "*Budget*" in shown
     assert "#spring-webinar" in shown and "call back Tuesday" in shown
-    buttons = [e["action_id"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
     assert buttons == [ids.FEEDBACK_EDIT, ids.FEEDBACK_UNDO]
 
     [lead] = await all_rows(deps, Lead)
-    assert (lead.email, lead.owner, lead.status, lead.team_id) == ("jane@acme.com", REP, "meeting", TEAM)
+    assert (lead.email, lead.owner, lead.status, lead.team_id) == (
+        "jane@acme.com",
+        REP,
+        "meeting",
+        TEAM,
+    )
     assert lead.campaign_id is not None
     [feedback] = await all_rows(deps, Feedback)
     assert (feedback.rating, feedback.status, feedback.reason, feedback.note) == (
@@ -69,7 +83,11 @@ async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, de
         "budget",
         "call back Tuesday",
     )
-    assert (feedback.author, feedback.lead_id, feedback.created_at) == (REP, lead.id, deps.clock.now())
+    assert (feedback.author, feedback.lead_id, feedback.created_at) == (
+        REP,
+        lead.id,
+        deps.clock.now(),
+    )
 
 
 async def test_aliases_and_case_are_understood(slack: SlackDriver, deps: Deps) -> None:

@@ -1,0 +1,35 @@
+"""Tokens, secrets and signatures never reach a log line."""
+
+import logging
+
+import pytest
+
+from bot.logging import RedactingFilter
+
+
+def test_filter_masks_tokens_signatures_bearers_and_known_secrets() -> None:
+    redacting = RedactingFilter(["my-signing-secret"])
+    record = logging.LogRecord(
+        "x",
+        logging.ERROR,
+        __file__,
+        1,
+        "token %s sig %s auth %s secret %s",
+        ("xoxb-123-456-abc", "v0=" + "a" * 64, "Bearer abc.def", "my-signing-secret"),
+        None,
+    )
+    redacting.filter(record)
+    line = record.getMessage()
+    assert "xoxb-123" not in line and "aaaa" not in line and "abc.def" not in line
+    assert "my-signing-secret" not in line
+    assert line == "token xoxb-*** sig v0=*** auth Bearer *** secret ***"
+
+
+def test_exception_text_is_masked(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("redaction-test")
+    logger.addFilter(RedactingFilter())
+    try:
+        raise RuntimeError("call failed with xapp-1-A0-secret")
+    except RuntimeError:
+        logger.exception("boom")
+    assert "xapp-1-A0-secret" not in caplog.text

@@ -1,0 +1,41 @@
+"""app.yaml creates a Slack app with what the code uses: its commands all answer, its URLs
+point at /slack/events, and it respects the manifest schema's limits."""
+
+from pathlib import Path
+
+import yaml
+
+from tests.factories import SlackDriver
+
+MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "app.yaml").read_text())
+
+
+def test_manifest_respects_schema_limits() -> None:
+    assert len(MANIFEST["display_information"]["name"]) <= 35
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert command["command"].startswith("/") and len(command["command"]) <= 32
+        assert 0 < len(command["description"]) <= 2000
+        assert len(command.get("usage_hint", "")) <= 1000
+        assert command["should_escape"] is False  # the parser reads emails and #slugs as typed
+        assert command["url"].endswith("/slack/events")
+
+
+def test_interactivity_and_option_loading_reach_the_app() -> None:
+    interactivity = MANIFEST["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+    # The feedback modal's lead picker is an external select: Slack asks this URL for options.
+    assert interactivity["message_menu_options_url"].endswith("/slack/events")
+
+
+def test_bot_scopes_are_the_ones_the_code_needs() -> None:
+    # commands: slash commands; chat:write: DMs the confirmation when no response_url works.
+    assert MANIFEST["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+async def test_every_manifest_command_is_handled(slack: SlackDriver) -> None:
+    for command in MANIFEST["features"]["slash_commands"]:
+        response = await slack.command("help", command=command["command"])
+        assert response.status_code == 200, command["command"]
+        assert response.json()["text"], command["command"]

@@ -1,10 +1,12 @@
-"""The `leadloop` command: serve, migrate."""
+"""The `leadloop` command: serve, migrate, preview."""
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -12,6 +14,7 @@ from bot.app import build_bolt_app
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.logging import configure_logging
+from bot.render_text import render_message
 from bot.settings import Settings, SettingsError, load_settings
 from bot.web import build_web_app
 from storage.db import create_engine, create_sessions, is_reachable
@@ -36,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
         "--socket", action="store_true", help="receive Slack events over Socket Mode"
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    preview = commands.add_parser(
+        "preview", help="draw a Block Kit payload (message, blocks or view) from a JSON file"
+    )
+    preview.add_argument("file", help="a JSON file, or - for standard input")
     return parser
 
 
@@ -114,9 +121,29 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         await deps.engine.dispose()
 
 
+def _preview(path: str) -> None:
+    try:
+        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        payload = json.loads(raw)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StartupError(f"cannot read Block Kit JSON from {path}: {exc}") from None
+    if isinstance(payload, list):
+        payload = {"blocks": payload}
+    if not isinstance(payload, dict):
+        raise StartupError(f"{path} holds neither a message, a list of blocks nor a view.")
+    print(render_message(payload, color=sys.stdout.isatty()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "preview":
+        try:
+            _preview(args.file)
+        except StartupError as exc:
+            print(f"leadloop: {exc}", file=sys.stderr)
+            return 2
+        return 0
     try:
         settings = load_settings()
         configure_logging(settings.log_level, _secrets(settings))

@@ -45,11 +45,14 @@ def test_escape_neutralises_mentions_and_links() -> None:
     assert escape("<!here> & <@U1>") == "&lt;!here&gt; &amp; &lt;@U1&gt;"
 
 
-def test_confirmation_fits_and_pings_nobody() -> None:
-    campaign = Campaign(
+def campaign_fixture() -> Campaign:
+    return Campaign(
         id=1, team_id="T1", name="x", slug="q4", launch_date=NOW.date(), owner="U", created_at=NOW
     )
-    message = feedback_blocks.confirmation(lead(), record(), campaign, created_lead=True)
+
+
+def test_confirmation_fits_and_pings_nobody() -> None:
+    message = feedback_blocks.confirmation(lead(), record(), campaign_fixture(), created_lead=True)
     assert block_kit_errors(message.blocks, surface="message") == []
     body = str(message.blocks)
     assert "<!channel>" not in body and "<@U1>" not in body and "&lt;!channel&gt;" in body

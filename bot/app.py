@@ -2,6 +2,7 @@
 
 import logging
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
@@ -38,3 +39,8 @@ def build_bolt_app(deps: Deps) -> AsyncApp:
     )
     register_all(app, deps)
     return app
+
+
+def build_socket_handler(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """Socket Mode for the same app, its connection opened through the configured Web API."""
+    return AsyncSocketModeHandler(app, app_token, web_client=app.client)

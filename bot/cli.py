@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from bot.app import build_bolt_app
+from bot.app import build_bolt_app, build_socket_handler
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.logging import configure_logging
@@ -102,12 +102,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         )
         server = uvicorn.Server(config)
         if args.socket:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
             assert settings.slack_app_token is not None
-            socket = AsyncSocketModeHandler(
-                bolt_app, settings.slack_app_token.get_secret_value(), web_client=bolt_app.client
-            )
+            socket = build_socket_handler(bolt_app, settings.slack_app_token.get_secret_value())
             await socket.connect_async()
             logger.info("connected to Slack over Socket Mode")
             try:

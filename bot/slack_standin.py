@@ -296,12 +296,16 @@ class SlackStandIn:
         self,
         *,
         token: str | None = None,
+        app_token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         team_id: str = "T0001",
     ) -> None:
         """Configure the stand-in; call start() (or use `with`) to serve."""
         self._token = token
+        self._app_token = app_token
+        # Where apps.connections.open sends Socket Mode clients (a test's WebSocket server).
+        self.socket_url: str | None = None
         self._address = (host, port)
         self._team_id = team_id
         self._lock = threading.Lock()
@@ -310,6 +314,7 @@ class SlackStandIn:
         self._counter = 0  # never reset, so ts and ids stay unique across reset()
         self._routes: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
@@ -510,7 +515,10 @@ class SlackStandIn:
         queued = self._failures.get(method)
         if queued:
             return _failure_answer(queued.popleft())
-        if self._token is not None and token != self._token:
+        if method == "apps.connections.open":
+            if token is None or token != self._app_token:
+                return 200, _error("not_authed" if token is None else "invalid_auth"), {}
+        elif self._token is not None and token != self._token:
             return 200, _error("not_authed" if token is None else "invalid_auth"), {}
         route = self._routes.get(method)
         if route is None:
@@ -546,6 +554,11 @@ class SlackStandIn:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, params: Params) -> dict[str, Any]:
+        if self.socket_url is None:
+            return _error("internal_error")
+        return {"ok": True, "url": self.socket_url}
 
     def _bot_message(self, params: Params, ts: str) -> dict[str, Any]:
         message: dict[str, Any] = {

@@ -106,4 +106,3 @@ async def reaction_counts(
         if kind in set(ReactionKind):
             tallies[campaign_id][kind] = int(count)
     return {cid: ReactionCounts(**tally) for cid, tally in tallies.items()}
-

@@ -94,6 +94,17 @@ def _text(
     return text
 
 
+def _is_web_link(link: str) -> bool:
+    if _UNSAFE_URL_RE.search(link):
+        return False
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)
+
+
 def parse_links(text: str) -> list[str] | str:
     """The http(s) links in text, one per line or separated by spaces, or what is wrong."""
     links = text.split()
@@ -103,12 +114,7 @@ def parse_links(text: str) -> list[str] | str:
         shown = link if len(link) <= 60 else link[:59] + "…"
         if len(link) > LINK_MAX:
             return f"Links can be {LINK_MAX} characters at most: {shown}"
-        parts = urlsplit(link) if not _UNSAFE_URL_RE.search(link) else None
-        try:
-            host = parts.hostname if parts is not None else None
-        except ValueError:
-            host = None
-        if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        if not _is_web_link(link):
             return f"Only http:// and https:// links work here, and this is not one: {shown}"
     return list(dict.fromkeys(links))
 
@@ -184,6 +190,8 @@ def read_campaign(values: dict[str, Any], *, today: date) -> CampaignInput | dic
         errors[ids.CAMPAIGN_LINKS_BLOCK] = links
     expected_raw = _value(values, ids.CAMPAIGN_EXPECTED_BLOCK, ids.CAMPAIGN_EXPECTED_ACTION)
     expected = parse_expected_leads(expected_raw if isinstance(expected_raw, str) else "")
+    if expected_raw is not None and not isinstance(expected_raw, str):
+        expected = "Expected leads must be a whole number above zero, such as 40."
     if isinstance(expected, str):
         errors[ids.CAMPAIGN_EXPECTED_BLOCK] = expected
     if errors:

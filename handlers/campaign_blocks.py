@@ -47,12 +47,6 @@ USAGE = (
     "campaign's `#slug` in `/leadfeedback` to tie leads to it."
 )
 
-_KIND_LABELS = {
-    ReactionKind.READY: "Ready to sell",
-    ReactionKind.QUESTION: "Question",
-    ReactionKind.CONCERN: "Concern",
-}
-
 
 def mention(user_id: str) -> str:
     """A user mention for a Slack user id; anything else is shown as escaped text."""
@@ -302,7 +296,7 @@ def owner_dm(
     return Message(f"{lead}.", [section(text)])
 
 
-def reaction_noted(campaign: Campaign, kind: ReactionKind) -> Message:
+def ready_noted(campaign: Campaign) -> Message:
     """The ephemeral thanks for a click on Ready to sell."""
     text = (
         f"✅ Noted: you are *ready to sell* *{escape(campaign.name)}*. Changed your mind? "

@@ -155,7 +155,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await respond(
             response_type="ephemeral",
             replace_original=False,
-            **campaign_blocks.reaction_noted(campaign, ReactionKind.READY).as_kwargs(),
+            **campaign_blocks.ready_noted(campaign).as_kwargs(),
         )
         await counts.refresh(client, team_id=team_id, campaign_id=campaign_id)
 

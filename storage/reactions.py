@@ -21,11 +21,6 @@ class ReactionCounts:
     question: int = 0
     concern: int = 0
 
-    @property
-    def total(self) -> int:
-        """Everyone who reacted."""
-        return self.ready + self.question + self.concern
-
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     if session.bind.dialect.name == "postgresql":

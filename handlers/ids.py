@@ -21,3 +21,37 @@ FEEDBACK_EDIT = "fb_edit"
 FEEDBACK_OPEN_MODAL = "fb_open_modal"
 # Candidate buttons share one block, so each gets this prefix plus its position.
 FEEDBACK_PICK_LEAD_PREFIX = "fb_pick_lead:"
+
+# /campaign-preview modal
+CAMPAIGN_MODAL = "campaign_modal"
+CAMPAIGN_NAME_BLOCK = "cp_name"
+CAMPAIGN_NAME_ACTION = "cp_name_text"
+CAMPAIGN_LAUNCH_BLOCK = "cp_launch"
+CAMPAIGN_LAUNCH_ACTION = "cp_launch_date"
+CAMPAIGN_CHANNEL_BLOCK = "cp_channel"
+CAMPAIGN_CHANNEL_ACTION = "cp_channel_select"
+CAMPAIGN_AUDIENCE_BLOCK = "cp_audience"
+CAMPAIGN_AUDIENCE_ACTION = "cp_audience_text"
+CAMPAIGN_MESSAGE_BLOCK = "cp_message"
+CAMPAIGN_MESSAGE_ACTION = "cp_message_text"
+CAMPAIGN_CTA_BLOCK = "cp_cta"
+CAMPAIGN_CTA_ACTION = "cp_cta_text"
+CAMPAIGN_LINKS_BLOCK = "cp_links"
+CAMPAIGN_LINKS_ACTION = "cp_links_text"
+CAMPAIGN_EXPECTED_BLOCK = "cp_expected"
+CAMPAIGN_EXPECTED_ACTION = "cp_expected_number"
+
+# The preview message in the channel
+CAMPAIGN_COUNTS_BLOCK = "cp_counts"
+CAMPAIGN_ACTIONS_BLOCK = "cp_actions"
+CAMPAIGN_READY = "cp_ready"
+CAMPAIGN_QUESTION = "cp_question"
+CAMPAIGN_CONCERN = "cp_concern"
+
+# The question/concern comment modal
+CAMPAIGN_COMMENT_MODAL = "campaign_comment_modal"
+CAMPAIGN_COMMENT_BLOCK = "cp_comment"
+CAMPAIGN_COMMENT_ACTION = "cp_comment_text"
+
+# The marketer's "post it now" button (DM after a failed post, and the list)
+CAMPAIGN_POST = "cp_post_preview"

@@ -3,7 +3,14 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import feedback_actions, feedback_modal, leadfeedback, workspace
+from handlers import (
+    campaign_preview,
+    campaign_reactions,
+    feedback_actions,
+    feedback_modal,
+    leadfeedback,
+    workspace,
+)
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -12,3 +19,5 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     leadfeedback.register(app, deps)
     feedback_modal.register(app, deps)
     feedback_actions.register(app, deps)
+    campaign_preview.register(app, deps)
+    campaign_reactions.register(app, deps)

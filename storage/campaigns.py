@@ -1,9 +1,87 @@
-"""Campaign queries."""
+"""Campaign queries, and the rule that turns a campaign's name into its `#slug`."""
 
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert_ignoring_conflicts
 from storage.models import Campaign
+
+SLUG_MAX = 80
+# The slugs `/leadfeedback … #slug` accepts; every slug made here matches it.
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def slugify(name: str) -> str:
+    """The `#slug` for a campaign name: ASCII letters and digits joined by single hyphens.
+
+    Accents fold to their letters ("Café" → "cafe"); anything else separates words. The
+    result is empty when the name has no letter or digit at all.
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+@dataclass(frozen=True)
+class CampaignInput:
+    """A campaign as the marketer described it, already validated."""
+
+    name: str
+    launch_date: date
+    channel_id: str
+    audience: str = ""
+    key_message: str = ""
+    cta: str = ""
+    asset_urls: list[str] = field(default_factory=list)
+    expected_leads: int | None = None
+
+
+async def create_campaign(
+    *, session: AsyncSession, team_id: str, owner: str, given: CampaignInput, now: datetime
+) -> Campaign | None:
+    """Store a new campaign; None when the team already has one with the same slug.
+
+    The insert comes first and ignores a slug conflict, so two marketers racing for one
+    name end with one campaign and one clear refusal.
+    """
+    campaign_id = await insert_ignoring_conflicts(
+        session,
+        Campaign,
+        {
+            "team_id": team_id,
+            "name": given.name,
+            "slug": slugify(given.name),
+            "launch_date": given.launch_date,
+            "audience": given.audience,
+            "key_message": given.key_message,
+            "cta": given.cta,
+            "asset_urls": list(given.asset_urls),
+            "expected_leads": given.expected_leads,
+            "owner": owner,
+            "channel_id": given.channel_id,
+            "created_at": now,
+        },
+        returning=Campaign.id,
+    )
+    if campaign_id is None:
+        return None
+    return await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+
+
+async def set_preview_message(
+    *, session: AsyncSession, campaign: Campaign, channel_id: str, message_ts: str
+) -> None:
+    """Remember where the campaign's preview was posted."""
+    campaign.channel_id = channel_id
+    campaign.message_ts = message_ts
+    session.add(campaign)
+    await session.flush()
 
 
 async def find_campaign_by_slug(
@@ -31,3 +109,19 @@ async def recent_campaigns(*, session: AsyncSession, team_id: str, limit: int) -
         .limit(limit)
     )
     return list((await session.exec(statement)).all())
+
+
+async def upcoming_campaigns(
+    *, session: AsyncSession, team_id: str, today: date, limit: int
+) -> tuple[list[Campaign], int]:
+    """The team's campaigns launching today or later, soonest first, and how many there are."""
+    where = (Campaign.team_id == team_id, col(Campaign.launch_date) >= today)
+    statement = (
+        select(Campaign)
+        .where(*where)
+        .order_by(col(Campaign.launch_date), col(Campaign.id))
+        .limit(limit)
+    )
+    campaigns = list((await session.exec(statement)).all())
+    total = (await session.exec(select(func.count()).select_from(Campaign).where(*where))).one()
+    return campaigns, int(total)

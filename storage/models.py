@@ -100,3 +100,44 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     # The lead's status before this record changed it, so that Undo can put it back.
     previous_status: str | None = Field(default=None, max_length=16)
+
+
+class CampaignReaction(SQLModel, table=True):
+    """A salesperson's current reaction to a campaign preview: one per user per campaign."""
+
+    __tablename__ = "campaign_reactions"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "user_id", name="uq_campaign_reactions_campaign_user"),
+        Index("ix_campaign_reactions_team_campaign", "team_id", "campaign_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    campaign_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    comment: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CampaignReactionEvent(SQLModel, table=True):
+    """Every reaction ever given, kept when a newer one replaces it."""
+
+    __tablename__ = "campaign_reaction_history"
+    __table_args__ = (
+        Index("ix_campaign_reaction_history_campaign_created", "campaign_id", "created_at"),
+        Index("ix_campaign_reaction_history_team_created", "team_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    campaign_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    comment: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)

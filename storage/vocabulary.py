@@ -150,3 +150,15 @@ def parse_status(word: str) -> LeadStatus | None:
 def parse_reason(word: str) -> Reason | None:
     """The reason a word names, or None."""
     return _lookup(word, Reason, REASON_ALIASES)
+
+
+class ReactionKind(StrEnum):
+    """What sales says about a campaign preview."""
+
+    READY = "ready"
+    QUESTION = "question"
+    CONCERN = "concern"
+
+
+# Question and concern need a comment; ready stands on its own.
+COMMENTED_REACTIONS = frozenset({ReactionKind.QUESTION, ReactionKind.CONCERN})

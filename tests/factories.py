@@ -68,15 +68,20 @@ def block_action(
     team: str = TEAM,
     response_url: str = "",
     channel: str = CHANNEL,
+    message_ts: str | None = None,
 ) -> dict[str, Any]:
-    """A block_actions payload for a button click on an ephemeral message."""
+    """A block_actions payload for a button click on an ephemeral message, or, given its ts,
+    on a message in the channel."""
+    container: dict[str, Any] = {"type": "message", "is_ephemeral": True, "channel_id": channel}
+    if message_ts is not None:
+        container = {**container, "is_ephemeral": False, "message_ts": message_ts}
     return {
         "type": "block_actions",
         "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "team_id": team, "username": user.lower()},
         "api_app_id": "A0LEADLOOP",
         "trigger_id": f"trigger-{time.monotonic_ns()}",
-        "container": {"type": "message", "is_ephemeral": True, "channel_id": channel},
+        "container": container,
         "channel": {"id": channel, "name": "sales"},
         "response_url": response_url,
         "actions": [

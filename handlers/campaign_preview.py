@@ -1,0 +1,222 @@
+"""`/campaign-preview`: the modal, posting the preview (joining or explaining), and `list`.
+
+The campaign is committed before the modal closes; posting comes after the ack, and when it
+fails the marketer gets a DM that says how to fix it, with a button that posts it then.
+"""
+
+import logging
+import re
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from handlers import campaign_blocks, ids
+from handlers.blocks import Message
+from handlers.campaign_form import (
+    Help,
+    ListCampaigns,
+    ParseError,
+    parse_command,
+    read_campaign,
+)
+from storage.campaigns import (
+    create_campaign,
+    get_campaign,
+    set_preview_message,
+    slugify,
+    upcoming_campaigns,
+)
+from storage.models import Campaign
+from storage.reactions import reaction_counts
+
+logger = logging.getLogger(__name__)
+
+COMMAND = campaign_blocks.COMMAND
+SORRY = "Something went wrong on our side. Please try again in a moment."
+_JOINABLE_ERRORS = ("not_in_channel", "channel_not_found")
+
+
+def today(deps: Deps) -> date:
+    """Today's date in the workspace's time zone."""
+    return deps.clock.now().astimezone(ZoneInfo(deps.settings.timezone)).date()
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    """A link to a message, or None when Slack will not give one."""
+    try:
+        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as exc:
+        logger.warning("chat.getPermalink failed: %s", exc.response.get("error"))
+        return None
+    link = answer.get("permalink")
+    return link if isinstance(link, str) else None
+
+
+async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """A message from the app to one user; a failure is logged, never raised."""
+    try:
+        await client.chat_postMessage(channel=user_id, **message.as_kwargs())
+    except SlackApiError as exc:
+        logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
+
+
+async def _post_or_join(client: AsyncWebClient, channel: str, message: Message) -> str:
+    """Post the message and return its ts; joins a public channel once if not a member."""
+    try:
+        return str((await client.chat_postMessage(channel=channel, **message.as_kwargs()))["ts"])
+    except SlackApiError as exc:
+        if exc.response.get("error") not in _JOINABLE_ERRORS or not channel.startswith("C"):
+            raise
+    try:
+        await client.conversations_join(channel=channel)
+    except SlackApiError as exc:
+        logger.info("could not join %s: %s", channel, exc.response.get("error"))
+        raise
+    return str((await client.chat_postMessage(channel=channel, **message.as_kwargs()))["ts"])
+
+
+async def publish_preview(
+    client: AsyncWebClient, deps: Deps, *, team_id: str, campaign: Campaign
+) -> Message:
+    """Post the campaign's preview and record where; what to tell the marketer either way."""
+    assert campaign.id is not None and campaign.channel_id is not None
+    async with deps.sessions() as session:
+        counts = await reaction_counts(session=session, team_id=team_id, campaign_ids=[campaign.id])
+    message = campaign_blocks.preview_message(campaign, counts[campaign.id])
+    try:
+        ts = await _post_or_join(client, campaign.channel_id, message)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown_error")
+        logger.warning("preview of campaign %s not posted: %s", campaign.id, error)
+        return campaign_blocks.not_posted(campaign, error)
+    async with deps.sessions.begin() as session:
+        stored = await get_campaign(session=session, team_id=team_id, campaign_id=campaign.id)
+        if stored is not None:
+            await set_preview_message(
+                session=session, campaign=stored, channel_id=campaign.channel_id, message_ts=ts
+            )
+            campaign = stored
+    return campaign_blocks.posted(campaign, await permalink(client, campaign.channel_id, ts))
+
+
+async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:
+    async with deps.sessions() as session:
+        campaigns, total = await upcoming_campaigns(
+            session=session, team_id=team_id, today=today(deps), limit=campaign_blocks.LIST_MAX
+        )
+        counts = await reaction_counts(
+            session=session, team_id=team_id, campaign_ids=[c.id for c in campaigns if c.id]
+        )
+    return campaign_blocks.campaign_list(campaigns, counts, total, user_id=user_id)
+
+
+def campaign_id_of(body: dict[str, Any]) -> int | None:
+    """The campaign id a button carries, or None when it is not one."""
+    actions = body.get("actions") or [{}]
+    value = actions[0].get("value") if isinstance(actions[0], dict) else None
+    return int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value) else None
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Wire the command, the modal's submission and the Post preview button."""
+
+    @app.command(COMMAND)
+    async def campaign_preview(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        parsed = parse_command(str(command.get("text") or ""))
+        if isinstance(parsed, ParseError):
+            answer = campaign_blocks.notice(f"{parsed.message}\n{campaign_blocks.USAGE}")
+        elif isinstance(parsed, Help):
+            answer = campaign_blocks.help_message()
+        elif isinstance(parsed, ListCampaigns):
+            try:
+                answer = await _list(
+                    deps, team_id=context.team_id or "", user_id=context.user_id or ""
+                )
+            except Exception:
+                logger.exception("/campaign-preview list failed")
+                answer = campaign_blocks.notice(SORRY)
+        else:
+            await ack()
+            view = campaign_blocks.campaign_modal(
+                name=parsed.name, default_channel=deps.settings.shared_channel
+            )
+            try:
+                await client.views_open(trigger_id=command["trigger_id"], view=view)
+            except SlackApiError as exc:
+                logger.error("views.open failed: %s", exc.response.get("error"))
+                await respond(
+                    response_type="ephemeral",
+                    text="Slack did not open the campaign form in time. Please run it again.",
+                )
+            return
+        await ack(response_type="ephemeral", **answer.as_kwargs())
+
+    @app.view(ids.CAMPAIGN_MODAL)
+    async def submit_campaign(
+        ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        team_id = context.team_id or ""
+        user_id = context.user_id or ""
+        given = read_campaign(view.get("state", {}).get("values", {}), today=today(deps))
+        if isinstance(given, dict):
+            await ack(response_action="errors", errors=given)
+            return
+        async with deps.sessions.begin() as session:
+            campaign = await create_campaign(
+                session=session, team_id=team_id, owner=user_id, given=given, now=deps.clock.now()
+            )
+        if campaign is None:
+            await ack(
+                response_action="errors",
+                errors={
+                    ids.CAMPAIGN_NAME_BLOCK: (
+                        "This workspace already has a campaign with that name "
+                        f"(#{slugify(given.name)}). Pick another one."
+                    )
+                },
+            )
+            return
+        await ack()
+        outcome = await publish_preview(client, deps, team_id=team_id, campaign=campaign)
+        await send_dm(client, user_id, outcome)
+
+    @app.action(ids.CAMPAIGN_POST)
+    async def post_later(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        team_id = context.team_id or ""
+        campaign_id = campaign_id_of(body)
+        async with deps.sessions() as session:
+            campaign = (
+                await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+                if campaign_id is not None
+                else None
+            )
+        if campaign is None:
+            answer = campaign_blocks.notice("That campaign is not in this workspace any more.")
+        elif campaign.owner != context.user_id:
+            answer = campaign_blocks.notice(
+                f"Only {campaign_blocks.mention(campaign.owner)} can post this preview."
+            )
+        elif campaign.message_ts is not None and campaign.channel_id is not None:
+            link = await permalink(client, campaign.channel_id, campaign.message_ts)
+            answer = campaign_blocks.posted(campaign, link)
+        else:
+            answer = await publish_preview(client, deps, team_id=team_id, campaign=campaign)
+        await respond(replace_original=True, **answer.as_kwargs())

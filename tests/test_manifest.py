@@ -29,8 +29,9 @@ def test_interactivity_and_option_loading_reach_the_app() -> None:
 
 
 def test_bot_scopes_are_the_ones_the_code_needs() -> None:
-    # commands: slash commands; chat:write: DMs the confirmation when no response_url works.
-    assert MANIFEST["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    # commands: slash commands; chat:write: previews, thread replies, DMs, in-place updates;
+    # channels:join: the bot joins a public channel to post a campaign preview there.
+    assert MANIFEST["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "channels:join"]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
 
 

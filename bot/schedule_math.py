@@ -37,8 +37,8 @@ def parse_weekdays(spec: str) -> tuple[int, ...]:
     sorted numbers with Monday = 0; ValueError when a part is not a weekday or a range."""
     days: set[int] = set()
     for part in spec.strip().lower().replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+        first, dash, last = part.partition("-")
+        if first not in WEEKDAYS or (dash and last not in WEEKDAYS):
             raise ValueError(f"not a list of weekdays: {spec!r}")
         start = WEEKDAYS.index(first)
         span = (WEEKDAYS.index(last) - start) % 7 if last else 0

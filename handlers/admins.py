@@ -63,14 +63,14 @@ class WorkspaceAdmins:
         self,
         client: AsyncWebClient,
         *,
-        settings: TeamSettings,
+        team: TeamSettings,
         user_id: str,
         fresh: bool = False,
     ) -> bool:
         """Whether the user is on the team's admin list or a Slack workspace admin or owner."""
-        if user_id in settings.admin_users:
+        if user_id in team.admin_users:
             return True
         answer = await self.is_slack_admin(
-            client, team_id=settings.team_id, user_id=user_id, fresh=fresh
+            client, team_id=team.team_id, user_id=user_id, fresh=fresh
         )
         return answer is True

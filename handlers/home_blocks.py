@@ -38,7 +38,7 @@ class HomeData:
 
     user_id: str
     now: datetime
-    settings: TeamSettings
+    team: TeamSettings
     next_digest: datetime
     open_leads: list[Lead] = field(default_factory=list)
     open_total: int = 0
@@ -93,7 +93,7 @@ def _share(part: float | None) -> str:
 
 def digest_line(data: HomeData) -> str:
     """When and where the next digest is posted, in the reader's own time zone."""
-    channels = data.settings.digest_channels
+    channels = data.team.digest_channels
     if not channels:
         tail = " An admin can pick one in Settings." if not data.is_admin else ""
         return f":calendar: No digest channel is set, so no weekly digest is posted.{tail}"
@@ -120,7 +120,7 @@ def _admin_blocks(data: HomeData) -> list[Block]:
 
 
 def _lead_blocks(lead: Lead, data: HomeData) -> list[Block]:
-    stale = is_stale(lead, now=data.now, stale_after_days=data.settings.stale_after_days)
+    stale = is_stale(lead, now=data.now, stale_after_days=data.team.stale_after_days)
     flag = " :hourglass: *stale*" if stale else ""
     value = str(lead.id)
     rating_buttons = [

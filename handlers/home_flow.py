@@ -36,7 +36,7 @@ async def read_home(
     return HomeData(
         user_id=user_id,
         now=now,
-        settings=team,
+        team=team,
         next_digest=next_occurrence(team.digest_day, team.digest_at, team.zone, now),
         open_leads=leads,
         open_total=open_total,
@@ -76,7 +76,7 @@ async def publish_home(
     async with deps.sessions() as session:
         team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
         data = await read_home(session, deps, team=team, user_id=user_id)
-    is_admin = await admins.may_change_settings(client, settings=team, user_id=user_id)
+    is_admin = await admins.may_change_settings(client, team=team, user_id=user_id)
     view = home_blocks.home_view(replace(data, is_admin=is_admin, notice=notice))
     await client.views_publish(user_id=user_id, view=view)
 

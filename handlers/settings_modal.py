@@ -40,9 +40,7 @@ def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
             team = await effective_settings(
                 session=session, team_id=context.team_id or "", defaults=deps.settings
             )
-        allowed = await admins.may_change_settings(
-            client, settings=team, user_id=context.user_id or ""
-        )
+        allowed = await admins.may_change_settings(client, team=team, user_id=context.user_id or "")
         view = settings_blocks.settings_modal(team) if allowed else settings_blocks.refused_modal()
         try:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -66,7 +64,7 @@ def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
                     session=session, team_id=team_id, defaults=deps.settings
                 )
             allowed = await admins.may_change_settings(
-                client, settings=team, user_id=user_id, fresh=True
+                client, team=team, user_id=user_id, fresh=True
             )
             if not allowed:
                 logger.warning("refused a settings change from a non-admin in %s", team_id)

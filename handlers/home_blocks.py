@@ -103,7 +103,7 @@ def digest_line(data: HomeData) -> str:
 
 
 def _admin_blocks(data: HomeData) -> list[Block]:
-    team = data.settings
+    team = data.team
     summary = (
         f"Digest {_days_label(team.digest_day)} {team.digest_time} · "
         f"nudges {_days_label(team.nudge_days)} {team.nudge_time} · "

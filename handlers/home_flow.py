@@ -41,7 +41,7 @@ async def read_home(
         open_leads=leads,
         open_total=open_total,
         feedback_this_week=await feedback_count_by(
-            session=session, team_id=team_id, author=user_id, since=week_start, until=now
+            session=session, team_id=team_id, author=user_id, since=week_start
         ),
         gave_feedback_ever=await has_given_feedback(
             session=session, team_id=team_id, author=user_id
@@ -50,7 +50,6 @@ async def read_home(
             session=session,
             team_id=team_id,
             since=week_start,
-            until=now,
             limit=home_blocks.LEADERS_MAX,
         ),
         campaigns=campaigns,

@@ -142,9 +142,9 @@ async def lead_history(
 
 
 async def feedback_count_by(
-    *, session: AsyncSession, team_id: str, author: str, since: datetime, until: datetime
+    *, session: AsyncSession, team_id: str, author: str, since: datetime
 ) -> int:
-    """How many feedback records author gave in [since, until)."""
+    """How many feedback records author gave from since on."""
     statement = (
         select(func.count())
         .select_from(Feedback)
@@ -152,7 +152,6 @@ async def feedback_count_by(
             Feedback.team_id == team_id,
             Feedback.author == author,
             Feedback.created_at >= since,
-            Feedback.created_at < until,
         )
     )
     return int((await session.exec(statement)).one())
@@ -167,17 +166,13 @@ async def has_given_feedback(*, session: AsyncSession, team_id: str, author: str
 
 
 async def feedback_leaders(
-    *, session: AsyncSession, team_id: str, since: datetime, until: datetime, limit: int
+    *, session: AsyncSession, team_id: str, since: datetime, limit: int
 ) -> list[tuple[str, int]]:
-    """The authors who gave the most feedback in [since, until), most first (ties by id)."""
+    """The authors who gave the most feedback from since on, most first (ties by id)."""
     count = func.count().label("records")
     statement = (
         select(Feedback.author, count)
-        .where(
-            Feedback.team_id == team_id,
-            Feedback.created_at >= since,
-            Feedback.created_at < until,
-        )
+        .where(Feedback.team_id == team_id, Feedback.created_at >= since)
         .group_by(Feedback.author)
         .order_by(count.desc(), col(Feedback.author))
         .limit(limit)

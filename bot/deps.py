@@ -1,5 +1,6 @@
 """What every handler and job is given: settings, the database, the clock."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,3 +18,6 @@ class Deps:
     engine: AsyncEngine
     sessions: Sessions
     clock: Clock
+    # Called with the team id once an admin's settings change is committed (the scheduler
+    # sets it to reschedule that team's jobs); None when nothing needs telling.
+    on_settings_saved: Callable[[str], Awaitable[None]] | None = None

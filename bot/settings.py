@@ -5,11 +5,11 @@ with one line (see `describe_error`) instead of a traceback.
 """
 
 import re
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
@@ -29,12 +29,14 @@ HINTS: dict[str, str] = {
     "LEADLOOP_STALE_AFTER_DAYS": "a whole number of days from 1 to 365",
     "LEADLOOP_TIMEZONE": "an IANA time zone such as Europe/Berlin or UTC",
     "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LEADLOOP_ADMINS": "Slack user ids separated by commas, such as U0123456789,U0987654321",
 }
 
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
 class SettingsError(Exception):
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
     stale_after_days: int = _env("LEADLOOP_STALE_AFTER_DAYS", default=3, ge=1, le=365)
     timezone: str = _env("LEADLOOP_TIMEZONE", default="UTC")
     log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
+    # Who may change settings besides Slack's workspace admins and owners.
+    admin_users: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ADMINS", default=())
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -143,6 +147,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone") from exc
         return value.strip()
+
+    @field_validator("admin_users", mode="before")
+    @classmethod
+    def _admin_users(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(isinstance(user, str) and _USER_RE.match(user) for user in value):
+            raise ValueError("not a list of user ids")
+        return tuple(value)
 
     @field_validator("log_level")
     @classmethod

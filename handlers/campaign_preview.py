@@ -33,6 +33,7 @@ from storage.campaigns import (
 )
 from storage.models import Campaign
 from storage.reactions import reaction_counts
+from storage.team_settings import effective_settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,11 @@ SORRY = "Something went wrong on our side. Please try again in a moment."
 _JOINABLE_ERRORS = ("not_in_channel", "channel_not_found")
 
 
-def today(deps: Deps) -> date:
-    """Today's date in the workspace's time zone."""
-    return deps.clock.now().astimezone(ZoneInfo(deps.settings.timezone)).date()
+async def team_today(deps: Deps, team_id: str) -> date:
+    """Today's date in the team's time zone."""
+    async with deps.sessions() as session:
+        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
+    return deps.clock.now().astimezone(ZoneInfo(team.timezone)).date()
 
 
 async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -107,7 +110,10 @@ async def publish_preview(
 async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:
     async with deps.sessions() as session:
         campaigns, total = await upcoming_campaigns(
-            session=session, team_id=team_id, today=today(deps), limit=campaign_blocks.LIST_MAX
+            session=session,
+            team_id=team_id,
+            today=await team_today(deps, team_id),
+            limit=campaign_blocks.LIST_MAX,
         )
         counts = await reaction_counts(
             session=session, team_id=team_id, campaign_ids=[c.id for c in campaigns if c.id]
@@ -168,7 +174,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         team_id = context.team_id or ""
         user_id = context.user_id or ""
-        given = read_campaign(view.get("state", {}).get("values", {}), today=today(deps))
+        given = read_campaign(
+            view.get("state", {}).get("values", {}), today=await team_today(deps, team_id)
+        )
         if isinstance(given, dict):
             await ack(response_action="errors", errors=given)
             return

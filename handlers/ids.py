@@ -55,3 +55,29 @@ CAMPAIGN_COMMENT_ACTION = "cp_comment_text"
 
 # The marketer's "post it now" button (DM after a failed post, and the list)
 CAMPAIGN_POST = "cp_post_preview"
+
+# App Home
+HOME_OPEN_SETTINGS = "home_open_settings"
+# Rating buttons on the Home's lead list: this prefix plus the rating; the value is the lead id.
+HOME_RATE_PREFIX = "home_rate:"
+HOME_FEEDBACK_DETAILS = "home_feedback_details"
+
+# Settings modal (admins only)
+SETTINGS_MODAL = "settings_modal"
+SETTINGS_REFUSED_MODAL = "settings_refused_modal"
+SETTINGS_DIGEST_CHANNELS_BLOCK = "set_digest_channels"
+SETTINGS_DIGEST_CHANNELS_ACTION = "set_digest_channels_pick"
+SETTINGS_DIGEST_DAY_BLOCK = "set_digest_day"
+SETTINGS_DIGEST_DAY_ACTION = "set_digest_day_pick"
+SETTINGS_DIGEST_TIME_BLOCK = "set_digest_time"
+SETTINGS_DIGEST_TIME_ACTION = "set_digest_time_pick"
+SETTINGS_NUDGE_DAYS_BLOCK = "set_nudge_days"
+SETTINGS_NUDGE_DAYS_ACTION = "set_nudge_days_pick"
+SETTINGS_NUDGE_TIME_BLOCK = "set_nudge_time"
+SETTINGS_NUDGE_TIME_ACTION = "set_nudge_time_pick"
+SETTINGS_STALE_DAYS_BLOCK = "set_stale_days"
+SETTINGS_STALE_DAYS_ACTION = "set_stale_days_value"
+SETTINGS_TIMEZONE_BLOCK = "set_timezone"
+SETTINGS_TIMEZONE_ACTION = "set_timezone_value"
+SETTINGS_ADMINS_BLOCK = "set_admins"
+SETTINGS_ADMINS_ACTION = "set_admins_pick"

@@ -37,6 +37,7 @@ from storage.campaigns import get_campaign
 from storage.feedback import FeedbackInput, lead_history
 from storage.leads import open_leads_of
 from storage.models import Lead
+from storage.team_settings import effective_settings
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +97,12 @@ async def history_of(session: AsyncSession, *, team_id: str, lead: Lead) -> Mess
 
 async def _mine(deps: Deps, *, team_id: str, user_id: str) -> Message:
     async with deps.sessions() as session:
+        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
         leads, total = await open_leads_of(
             session=session, team_id=team_id, owner=user_id, limit=feedback_blocks.MINE_MAX
         )
     return feedback_blocks.mine(
-        leads, total, now=deps.clock.now(), stale_after_days=deps.settings.stale_after_days
+        leads, total, now=deps.clock.now(), stale_after_days=team.stale_after_days
     )
 
 

@@ -8,6 +8,7 @@ from handlers import (
     campaign_reactions,
     feedback_actions,
     feedback_modal,
+    home,
     leadfeedback,
     workspace,
 )
@@ -21,3 +22,4 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     feedback_actions.register(app, deps)
     campaign_preview.register(app, deps)
     campaign_reactions.register(app, deps)
+    home.register(app, deps)

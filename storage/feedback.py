@@ -139,3 +139,42 @@ async def lead_history(
         .limit(limit)
     )
     return list((await session.exec(statement)).all()), int(total)
+
+
+async def feedback_count_by(
+    *, session: AsyncSession, team_id: str, author: str, since: datetime
+) -> int:
+    """How many feedback records author gave from since on."""
+    statement = (
+        select(func.count())
+        .select_from(Feedback)
+        .where(
+            Feedback.team_id == team_id,
+            Feedback.author == author,
+            Feedback.created_at >= since,
+        )
+    )
+    return int((await session.exec(statement)).one())
+
+
+async def has_given_feedback(*, session: AsyncSession, team_id: str, author: str) -> bool:
+    """Whether author ever gave feedback in this team."""
+    statement = (
+        select(Feedback.id).where(Feedback.team_id == team_id, Feedback.author == author).limit(1)
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def feedback_leaders(
+    *, session: AsyncSession, team_id: str, since: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """The authors who gave the most feedback from since on, most first (ties by id)."""
+    count = func.count().label("records")
+    statement = (
+        select(Feedback.author, count)
+        .where(Feedback.team_id == team_id, Feedback.created_at >= since)
+        .group_by(Feedback.author)
+        .order_by(count.desc(), col(Feedback.author))
+        .limit(limit)
+    )
+    return [(author, int(records)) for author, records in (await session.exec(statement)).all()]

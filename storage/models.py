@@ -20,6 +20,28 @@ class Team(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class TeamSettingsRow(SQLModel, table=True):
+    """A team's overrides of the workspace defaults; a NULL column means "use the default"."""
+
+    __tablename__ = "team_settings"
+
+    team_id: str = Field(foreign_key="teams.team_id", primary_key=True, max_length=32)
+    digest_channels: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    digest_day: str | None = Field(default=None, max_length=3)
+    digest_time: str | None = Field(default=None, max_length=5)
+    nudge_days: str | None = Field(default=None, max_length=32)
+    nudge_time: str | None = Field(default=None, max_length=5)
+    stale_after_days: int | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    admin_users: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Campaign(SQLModel, table=True):
     """A marketing campaign, shown to sales before it launches."""
 

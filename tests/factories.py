@@ -125,6 +125,48 @@ def block_suggestion(
     }
 
 
+def app_home_opened(*, user: str = REP, team: str = TEAM, tab: str = "home") -> dict[str, Any]:
+    """The Events API envelope Slack sends when a user opens the app's Home (or Messages) tab."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": team,
+        "api_app_id": "A0LEADLOOP",
+        "type": "event_callback",
+        "event_id": f"Ev{time.monotonic_ns()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
+        "event": {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D" + user[1:],
+            "tab": tab,
+            "event_ts": str(time.time()),
+        },
+    }
+
+
+def home_action(action_id: str, value: str, *, user: str = REP, team: str = TEAM) -> dict[str, Any]:
+    """A block_actions payload for a button click on the App Home (no response_url there)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "team_id": team, "username": user.lower()},
+        "api_app_id": "A0LEADLOOP",
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "view": {"id": "V0HOME", "type": "home", "team_id": team},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+
+
 class SlackDriver:
     """Sends signed requests to the real HTTP app, as Slack would, and reads the answers."""
 
@@ -138,6 +180,12 @@ class SlackDriver:
         return await self.http.post(
             "/slack/events", content=body, headers=sign(body, **sign_kwargs)
         )
+
+    async def event(self, envelope: dict[str, Any]) -> httpx.Response:
+        """POST an Events API envelope as JSON to /slack/events, signed."""
+        body = json.dumps(envelope)
+        headers = sign(body) | {"Content-Type": "application/json"}
+        return await self.http.post("/slack/events", content=body, headers=headers)
 
     async def command(self, text: str, **kwargs: Any) -> httpx.Response:
         """Run a slash command; its response_url points at the stand-in."""

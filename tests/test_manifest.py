@@ -30,9 +30,22 @@ def test_interactivity_and_option_loading_reach_the_app() -> None:
 
 def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # commands: slash commands; chat:write: previews, thread replies, DMs, in-place updates;
-    # channels:join: the bot joins a public channel to post a campaign preview there.
-    assert MANIFEST["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "channels:join"]
+    # channels:join: the bot joins a public channel to post a campaign preview there;
+    # users:read: users.info tells who is a workspace admin (the Home's Settings button).
+    assert MANIFEST["oauth_config"]["scopes"]["bot"] == [
+        "commands",
+        "chat:write",
+        "channels:join",
+        "users:read",
+    ]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_subscribed_events_are_the_handled_ones() -> None:
+    events = MANIFEST["settings"]["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events")
+    assert events["bot_events"] == ["app_home_opened"]
 
 
 async def test_every_manifest_command_is_handled(slack: SlackDriver) -> None:

@@ -1,0 +1,264 @@
+"""Block Kit for the App Home: pure functions from plain data to the Home view.
+
+One view serves every role: a rep sees their open leads and their week, a marketer their
+campaigns, an admin the Settings button, and someone with none of these a first-run Home.
+Lists are capped so the whole view stays far below Slack's 100 blocks.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handlers import ids
+from handlers.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+    slack_date,
+)
+from handlers.feedback_blocks import RATING_EMOJI, lead_line
+from storage.campaigns import CampaignQuality
+from storage.models import Lead
+from storage.reactions import ReactionCounts
+from storage.team_settings import TeamSettings
+from storage.vocabulary import Rating
+
+HOME_LEADS_MAX = 8
+HOME_CAMPAIGNS_MAX = 8
+LEADERS_MAX = 5
+_MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """Everything the Home shows one user, read from the database and Slack beforehand."""
+
+    user_id: str
+    now: datetime
+    team: TeamSettings
+    next_digest: datetime
+    open_leads: list[Lead] = field(default_factory=list)
+    open_total: int = 0
+    feedback_this_week: int = 0
+    gave_feedback_ever: bool = False
+    leaders: list[tuple[str, int]] = field(default_factory=list)
+    campaigns: list[CampaignQuality] = field(default_factory=list)
+    campaigns_total: int = 0
+    reactions: dict[int, ReactionCounts] = field(default_factory=dict)
+    is_admin: bool = False
+    # A one-line note on what the user just did from the Home (mrkdwn, already escaped).
+    notice: str | None = None
+
+    @property
+    def is_rep(self) -> bool:
+        """Owns open leads or has ever given feedback."""
+        return self.open_total > 0 or self.gave_feedback_ever
+
+    @property
+    def is_marketer(self) -> bool:
+        """Owns at least one campaign."""
+        return self.campaigns_total > 0
+
+    @property
+    def is_newcomer(self) -> bool:
+        """Nothing of theirs to show yet."""
+        return not (self.is_rep or self.is_marketer)
+
+
+def _label(word: str) -> str:
+    return word.replace("-", " ").capitalize()
+
+
+def _days_label(spec: str) -> str:
+    return spec.replace("-", "–").replace(",", ", ").title()
+
+
+def _touch_age(lead: Lead, now: datetime) -> str:
+    days = (now - lead.last_touch_at).days
+    return "touched today" if days < 1 else f"last touched {days} day{'s' * (days != 1)} ago"
+
+
+def is_stale(lead: Lead, *, now: datetime, stale_after_days: int) -> bool:
+    """Untouched for stale_after_days or more, and not snoozed."""
+    snoozed = lead.snoozed_until is not None and lead.snoozed_until > now
+    return not snoozed and now - lead.last_touch_at >= timedelta(days=stale_after_days)
+
+
+def _share(part: float | None) -> str:
+    return "–" if part is None else f"{part:.0%}"
+
+
+def digest_line(data: HomeData) -> str:
+    """When and where the next digest is posted, in the reader's own time zone."""
+    channels = data.team.digest_channels
+    if not channels:
+        tail = " An admin can pick one in Settings." if not data.is_admin else ""
+        return f":calendar: No digest channel is set, so no weekly digest is posted.{tail}"
+    where = ", ".join(f"<#{channel}>" for channel in channels)
+    when = slack_date(data.next_digest, "{date_long_pretty} at {time}")
+    return f":calendar: Next digest: *{when}* in {where}"
+
+
+def _admin_blocks(data: HomeData) -> list[Block]:
+    team = data.team
+    summary = (
+        f"Digest {_days_label(team.digest_day)} {team.digest_time} · "
+        f"nudges {_days_label(team.nudge_days)} {team.nudge_time} · "
+        f"stale after {team.stale_after_days} day{'s' * (team.stale_after_days != 1)} · "
+        f"{escape(team.timezone)}"
+    )
+    return [
+        section(
+            ":gear: You can change leadloop's settings for this workspace.",
+            accessory=button("Settings", action_id=ids.HOME_OPEN_SETTINGS, value="open"),
+        ),
+        context(summary),
+    ]
+
+
+def _lead_blocks(lead: Lead, data: HomeData) -> list[Block]:
+    stale = is_stale(lead, now=data.now, stale_after_days=data.team.stale_after_days)
+    flag = " :hourglass: *stale*" if stale else ""
+    value = str(lead.id)
+    rating_buttons = [
+        button(
+            f"{RATING_EMOJI[rating]} {_label(rating)}",
+            action_id=f"{ids.HOME_RATE_PREFIX}{rating.value}",
+            value=value,
+        )
+        for rating in Rating
+    ]
+    return [
+        section(f"{lead_line(lead)}\n{_label(lead.status)} · {_touch_age(lead, data.now)}{flag}"),
+        actions(
+            *rating_buttons,
+            button("Details…", action_id=ids.HOME_FEEDBACK_DETAILS, value=value),
+        ),
+    ]
+
+
+def _rep_blocks(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [header(f"Your open leads ({data.open_total})")]
+    if not data.open_leads:
+        blocks.append(section("No open leads right now. :tada:"))
+    for lead in data.open_leads[:HOME_LEADS_MAX]:
+        blocks += _lead_blocks(lead, data)
+    shown = min(len(data.open_leads), HOME_LEADS_MAX)
+    if data.open_total > shown:
+        blocks.append(
+            context(
+                f"…and {data.open_total - shown} more, oldest touch first: "
+                "`/leadfeedback mine` lists them."
+            )
+        )
+    count = data.feedback_this_week
+    blocks.append(
+        section(
+            f":memo: You gave feedback *{count}* time{'s' * (count != 1)} this week."
+            if count
+            else ":memo: No feedback from you yet this week. A rating takes one click above."
+        )
+    )
+    return blocks
+
+
+def _leader_blocks(data: HomeData) -> list[Block]:
+    lines = []
+    for place, (author, records) in enumerate(data.leaders[:LEADERS_MAX]):
+        medal = _MEDALS[place] if place < len(_MEDALS) else f"{place + 1}."
+        you = " (you)" if author == data.user_id else ""
+        lines.append(f"{medal} <@{author}>{you}: {records} feedback")
+    return [
+        header("Who closed the loop this week"),
+        section("\n".join(lines)),
+    ]
+
+
+def _reactions_text(counts: ReactionCounts) -> str:
+    return (
+        f"reactions: :white_check_mark: {counts.ready} ready · "
+        f":grey_question: {counts.question} questions · :warning: {counts.concern} concerns"
+    )
+
+
+def _campaign_block(quality: CampaignQuality, data: HomeData) -> Block:
+    campaign = quality.campaign
+    launch = campaign.launch_date.strftime("%a %d %b %Y")
+    if quality.rated:
+        verdict = (
+            f":fire: {_share(quality.hot_share)} hot · :wastebasket: {_share(quality.junk_share)} "
+            f"junk of {quality.rated} rated"
+        )
+        if quality.top_reason:
+            verdict += f" · top reason: {_label(quality.top_reason)}"
+    else:
+        verdict = "no feedback on its leads yet"
+    leads = f"{quality.leads} lead{'s' * (quality.leads != 1)}"
+    reactions = _reactions_text(data.reactions.get(campaign.id or 0, ReactionCounts()))
+    return section(
+        f"*{escape(campaign.name)}* `#{escape(campaign.slug)}` · launches {launch}\n"
+        f"{leads} · {verdict}\n{reactions}"
+    )
+
+
+def _marketer_blocks(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [header(f"Your campaigns ({data.campaigns_total})")]
+    shown = data.campaigns[:HOME_CAMPAIGNS_MAX]
+    blocks += [_campaign_block(quality, data) for quality in shown]
+    if data.campaigns_total > len(shown):
+        blocks.append(
+            context(
+                f"…and {data.campaigns_total - len(shown)} more: "
+                "`/campaign-preview list` shows them."
+            )
+        )
+    return blocks
+
+
+def _newcomer_blocks() -> list[Block]:
+    return [
+        section(
+            ":wave: *Welcome!* leadloop closes the loop between sales and marketing, right "
+            "here in Slack. Reps say in a few seconds how good each lead was and why; "
+            "marketers show campaigns to sales before they launch and see how their leads "
+            "fared. Once you own a lead or a campaign, it shows up here."
+        ),
+    ]
+
+
+def _how_to_blocks() -> list[Block]:
+    return [
+        section(
+            "*How to use leadloop*\n"
+            "• `/leadfeedback` opens the feedback form; "
+            "`/leadfeedback jane@acme.com hot meeting` records it in one line; "
+            "`/leadfeedback mine` lists your open leads; `/leadfeedback help` shows the rest.\n"
+            "• `/campaign-preview` shows sales a campaign before it launches; "
+            "`/campaign-preview list` lists the upcoming ones and what sales thinks."
+        ),
+    ]
+
+
+def home_view(data: HomeData) -> Block:
+    """The Home view for one user."""
+    title = "Welcome to leadloop" if data.is_newcomer else "Your leadloop"
+    blocks: list[Block] = [header(title)]
+    if data.notice:
+        blocks.append(context(data.notice))
+    if data.is_admin:
+        blocks += _admin_blocks(data)
+    blocks += [section(digest_line(data)), divider()]
+    if data.is_newcomer:
+        blocks += _newcomer_blocks()
+    if data.is_rep:
+        blocks += _rep_blocks(data)
+    if data.leaders:
+        blocks += _leader_blocks(data)
+    if data.is_marketer:
+        blocks += _marketer_blocks(data)
+    blocks += [divider(), *_how_to_blocks()]
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,97 @@
+"""Reading what the Home shows and publishing it; shared by the Home and the settings modal."""
+
+import logging
+from dataclasses import replace
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.deps import Deps
+from bot.schedule_math import next_occurrence, start_of_week
+from handlers import home_blocks
+from handlers.admins import WorkspaceAdmins
+from handlers.home_blocks import HomeData
+from storage.campaigns import owned_campaigns_quality
+from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
+from storage.leads import open_leads_of
+from storage.reactions import reaction_counts
+from storage.team_settings import TeamSettings, effective_settings
+
+logger = logging.getLogger(__name__)
+
+
+async def read_home(
+    session: AsyncSession, deps: Deps, *, team: TeamSettings, user_id: str
+) -> HomeData:
+    """The user's Home data: their leads, their week, the leaders, their campaigns."""
+    now = deps.clock.now()
+    team_id = team.team_id
+    week_start = start_of_week(now, team.zone)
+    leads, open_total = await open_leads_of(
+        session=session, team_id=team_id, owner=user_id, limit=home_blocks.HOME_LEADS_MAX
+    )
+    campaigns, campaigns_total = await owned_campaigns_quality(
+        session=session, team_id=team_id, owner=user_id, limit=home_blocks.HOME_CAMPAIGNS_MAX
+    )
+    return HomeData(
+        user_id=user_id,
+        now=now,
+        team=team,
+        next_digest=next_occurrence(team.digest_day, team.digest_at, team.zone, now),
+        open_leads=leads,
+        open_total=open_total,
+        feedback_this_week=await feedback_count_by(
+            session=session, team_id=team_id, author=user_id, since=week_start
+        ),
+        gave_feedback_ever=await has_given_feedback(
+            session=session, team_id=team_id, author=user_id
+        ),
+        leaders=await feedback_leaders(
+            session=session,
+            team_id=team_id,
+            since=week_start,
+            limit=home_blocks.LEADERS_MAX,
+        ),
+        campaigns=campaigns,
+        campaigns_total=campaigns_total,
+        reactions=await reaction_counts(
+            session=session,
+            team_id=team_id,
+            campaign_ids=[q.campaign.id for q in campaigns if q.campaign.id is not None],
+        ),
+    )
+
+
+async def publish_home(
+    client: AsyncWebClient,
+    deps: Deps,
+    admins: WorkspaceAdmins,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str | None = None,
+) -> None:
+    """Build the user's Home from the database and publish it with views.publish."""
+    async with deps.sessions() as session:
+        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
+        data = await read_home(session, deps, team=team, user_id=user_id)
+    is_admin = await admins.may_change_settings(client, team=team, user_id=user_id)
+    view = home_blocks.home_view(replace(data, is_admin=is_admin, notice=notice))
+    await client.views_publish(user_id=user_id, view=view)
+
+
+async def refresh_home(
+    client: AsyncWebClient,
+    deps: Deps,
+    admins: WorkspaceAdmins,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str | None = None,
+) -> None:
+    """Publish the user's Home, logging instead of failing when Slack refuses it."""
+    try:
+        await publish_home(client, deps, admins, team_id=team_id, user_id=user_id, notice=notice)
+    except SlackApiError as exc:
+        logger.error("views.publish failed: %s", exc.response.get("error"))

@@ -1,9 +1,10 @@
 """One place that wires every surface into the Bolt app."""
 
 from slack_bolt.async_app import AsyncApp
+from starlette.routing import Route
 
 from bot.deps import Deps
-from handlers import feedback_actions, feedback_modal, leadfeedback, workspace
+from handlers import feedback_actions, feedback_modal, leadfeedback, leads_api, workspace
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -12,3 +13,8 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     leadfeedback.register(app, deps)
     feedback_modal.register(app, deps)
     feedback_actions.register(app, deps)
+
+
+def web_routes(deps: Deps) -> list[Route]:
+    """Every HTTP route beside Slack's; adding an endpoint is one line here."""
+    return [leads_api.route(deps)]

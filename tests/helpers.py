@@ -60,9 +60,10 @@ async def seed_team(deps: Deps, team_id: str) -> None:
 
 
 async def seed_campaign(deps: Deps, team_id: str, slug: str, name: str = "") -> int:
-    """Store a campaign with this slug and return its id."""
+    """Store a campaign with this slug (and its workspace) and return its id."""
     from storage.models import Campaign
 
+    await seed_team(deps, team_id)
     campaign = Campaign(
         team_id=team_id,
         name=name or slug.replace("-", " ").title(),

@@ -113,9 +113,7 @@ async def claim_due_events(
     """Claim up to limit undelivered events that are due, oldest first, until now + lease."""
     due = (
         select(WebhookOutbox.id)
-        .where(
-            col(WebhookOutbox.delivered_at).is_(None), col(WebhookOutbox.next_attempt_at) <= now
-        )
+        .where(col(WebhookOutbox.delivered_at).is_(None), col(WebhookOutbox.next_attempt_at) <= now)
         .order_by(col(WebhookOutbox.id))
         .limit(limit)
     )

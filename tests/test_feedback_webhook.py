@@ -182,5 +182,6 @@ async def test_undo_withdraws_an_undelivered_event_and_reports_a_delivered_one(
     await sender.deliver_due()
     await sender.stop()
 
-    kinds = [(json.loads(p.body)["type"], json.loads(p.body)["feedback"]["note"]) for p in receiver.posts]
+    events = [json.loads(post.body) for post in receiver.posts]
+    kinds = [(event["type"], event["feedback"]["note"]) for event in events]
     assert kinds == [("feedback.created", "second"), ("feedback.deleted", "second")]

@@ -17,9 +17,17 @@ from typing import Any, TextIO
 
 from bot.deps import Deps
 from handlers.lead_intake import intake_leads
-from storage.lead_upsert import UpsertResult, UpsertStatus, known_team_ids, sole_team_id
+from storage.lead_upsert import (
+    UpsertResult,
+    UpsertStatus,
+    known_team_ids,
+    refresh_lead_statistics,
+    sole_team_id,
+)
 
 BATCH = 1000
+# Each time the import has (about) quadrupled what it stored, so lookups keep using indexes.
+REFRESH_STATISTICS_AFTER = {2, 8, 32, 128, 512, 2048}
 
 # Header names as people and CRMs write them (HubSpot and Salesforce exports included),
 # normalised to lower-case words; see _normalise.
@@ -197,11 +205,14 @@ async def import_csv(
     default_team = await _default_team(deps, team, columns)
     rejects = _Rejects(path, header)
     try:
-        for batch in _batches(path):
+        for number, batch in enumerate(_batches(path), start=1):
             await _import_batch(
                 deps, batch, header, columns, default_team, dry_run, rejects, summary
             )
             summary.rows += len(batch)
+            if not dry_run and number in REFRESH_STATISTICS_AFTER:
+                async with deps.sessions.begin() as session:
+                    await refresh_lead_statistics(session=session)
             if on_progress is not None:
                 on_progress(summary.rows, total)
     finally:

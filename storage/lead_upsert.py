@@ -1,9 +1,10 @@
 """Leads in bulk: set-based upserts by CRM id, else email, for the lead API and the CSV import.
 
-Each batch costs one SELECT of the rows it could touch, one multi-row INSERT … ON CONFLICT DO
-NOTHING for the new leads and one INSERT … ON CONFLICT (id) DO UPDATE for the changed ones,
-whatever its size. Deciding created / updated / unchanged in Python from the SELECT gives
-every item its own answer, which a blind upsert cannot.
+Each batch costs one SELECT of the rows it could touch, one INSERT … ON CONFLICT DO NOTHING for
+the new leads and one INSERT … ON CONFLICT (id) DO UPDATE for the changed ones, whatever its
+size (executemany: SQLAlchemy sends them as multi-row VALUES without compiling each row).
+Deciding created / updated / unchanged in Python from the SELECT gives every item its own
+answer, which a blind upsert cannot.
 """
 
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -221,11 +222,10 @@ async def _insert_new(
         return []
     statement = (
         _insert(session)
-        .values(list(inserts.values()))
         .on_conflict_do_nothing()
         .returning(LEADS.c.id, LEADS.c.external_id, LEADS.c.email)
     )
-    stored = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    stored = (await session.exec(statement, params=list(inserts.values()))).all()  # type: ignore[call-overload]
     ids = {("external_id", row.external_id): row.id for row in stored if row.external_id}
     ids.update({("email", row.email): row.id for row in stored if row.email})
     raced = []
@@ -241,12 +241,12 @@ async def _insert_new(
 async def _update_changed(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    statement = _insert(session).values(rows)
+    statement = _insert(session)
     statement = statement.on_conflict_do_update(
         index_elements=[LEADS.c.id],
         set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
     )
-    await session.exec(statement)
+    await session.exec(statement, params=rows)  # type: ignore[call-overload]
 
 
 async def campaign_ids_by_slug(
@@ -274,3 +274,14 @@ async def sole_team_id(*, session: AsyncSession) -> str | None:
     statement = select(Team.team_id, func.count().over()).limit(1)
     row = (await session.exec(statement)).first()  # type: ignore[call-overload]
     return row[0] if row is not None and row[1] == 1 else None
+
+
+async def refresh_lead_statistics(*, session: AsyncSession) -> None:
+    """Let PostgreSQL's planner see the rows a bulk import added (a no-op on SQLite).
+
+    With statistics from when the table was small, the planner scans every lead of the team
+    for each batch's lookup instead of using the unique indexes, and an import slows down as
+    it grows.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.exec(text("ANALYZE leads"))  # type: ignore[call-overload]

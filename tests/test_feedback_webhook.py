@@ -1,6 +1,7 @@
 """Feedback reaches the CRM's webhook through the outbox: signed, retried, exactly once."""
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -11,11 +12,13 @@ from datetime import timedelta
 import pytest
 
 from bot.deps import Deps
+from bot.settings import SettingsError, load_settings
 from handlers.feedback_webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     DeliveryReport,
     FeedbackWebhook,
+    lifespan_hooks,
 )
 from storage.feedback import FeedbackInput, record_feedback, undo_feedback
 from storage.leads import get_or_create_lead
@@ -185,3 +188,25 @@ async def test_undo_withdraws_an_undelivered_event_and_reports_a_delivered_one(
     events = [json.loads(post.body) for post in receiver.posts]
     kinds = [(event["type"], event["feedback"]["note"]) for event in events]
     assert kinds == [("feedback.created", "second"), ("feedback.deleted", "second")]
+
+
+def test_the_webhook_needs_its_secret_and_secrets_need_length(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_url = dataclasses.replace(
+        deps,
+        settings=deps.settings.model_copy(update={"feedback_webhook_url": "https://crm.example/"}),
+    )
+    with pytest.raises(SettingsError, match="^LEADLOOP_WEBHOOK_SECRET is not set"):
+        lifespan_hooks(with_url)
+    assert lifespan_hooks(deps) == ([], [])
+    monkeypatch.setenv("LEADLOOP_API_TOKEN", "short")
+    with pytest.raises(SettingsError, match="^LEADLOOP_API_TOKEN is malformed: use a random"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("LEADLOOP_API_TOKEN", " padded-but-long-enough-0123 ")
+    monkeypatch.setenv("LEADLOOP_FEEDBACK_WEBHOOK_URL", "ftp://crm.example/")
+    with pytest.raises(SettingsError, match="^LEADLOOP_FEEDBACK_WEBHOOK_URL is malformed"):
+        load_settings(_env_file=None)
+    monkeypatch.delenv("LEADLOOP_FEEDBACK_WEBHOOK_URL")
+    token = load_settings(_env_file=None).api_token
+    assert token is not None and token.get_secret_value() == "padded-but-long-enough-0123"

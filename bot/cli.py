@@ -1,4 +1,4 @@
-"""The `leadloop` command: serve, migrate, preview."""
+"""The `leadloop` command: serve, migrate, import, export, preview."""
 
 import argparse
 import asyncio
@@ -17,6 +17,9 @@ from bot.logging import configure_logging
 from bot.render_text import render_message
 from bot.settings import Settings, SettingsError, load_settings
 from bot.web import build_web_app
+from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
+from handlers.feedback_webhook import lifespan_hooks
+from handlers.lead_import import ImportRefused, import_csv, progress_line
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -43,11 +46,30 @@ def _parser() -> argparse.ArgumentParser:
         "preview", help="draw a Block Kit payload (message, blocks or view) from a JSON file"
     )
     preview.add_argument("file", help="a JSON file, or - for standard input")
+
+    leads_in = commands.add_parser("import", help="create or update leads from a CSV file")
+    leads_in.add_argument("file", type=Path, help="CSV with a header row (CRM exports work)")
+    leads_in.add_argument("--team", help="Slack workspace id, when leadloop serves several")
+    leads_in.add_argument(
+        "--dry-run", action="store_true", help="check every row and report, storing nothing"
+    )
+    data_out = commands.add_parser("export", help="write feedback or leads as CSV")
+    data_out.add_argument("what", choices=["feedback", "leads"], help="what to export")
+    data_out.add_argument("--since", help="from this date or time (ISO 8601, UTC if naive)")
+    data_out.add_argument("--until", help="up to, not including, this date or time")
+    data_out.add_argument("--team", help="Slack workspace id, when leadloop serves several")
+    data_out.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     return parser
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    values = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.api_token,
+        settings.webhook_secret,
+    )
     return [v.get_secret_value() for v in values if v is not None]
 
 
@@ -96,7 +118,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     try:
         await _check_database(deps)
         bolt_app = build_bolt_app(deps)
-        web_app = build_web_app(bolt_app, deps)
+        on_startup, on_shutdown = lifespan_hooks(deps)
+        web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
         config = uvicorn.Config(
             web_app, host=args.host, port=args.port, log_config=None, access_log=False
         )
@@ -130,6 +153,63 @@ def _preview(path: str) -> None:
     print(render_message(payload, color=sys.stdout.isatty()))
 
 
+async def _ready_deps(settings: Settings) -> Deps:
+    deps = _build_deps(settings)
+    try:
+        await _check_database(deps)
+    except StartupError:
+        await deps.engine.dispose()
+        raise
+    return deps
+
+
+def _show_progress(done: int, total: int) -> None:
+    end = "\n" if done >= total else ""
+    print(f"\r{progress_line(done, total)}", end=end, file=sys.stderr, flush=True)
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> None:
+    deps = await _ready_deps(settings)
+    try:
+        summary = await import_csv(
+            deps,
+            args.file,
+            team=args.team,
+            dry_run=args.dry_run,
+            on_progress=_show_progress if sys.stderr.isatty() else None,
+        )
+    finally:
+        await deps.engine.dispose()
+    counts = summary.counts
+    verb = "Checked (dry run, nothing stored)" if args.dry_run else "Imported"
+    print(
+        f"{verb} {summary.rows:,} rows of {args.file.name} in {summary.seconds:.1f} s: "
+        f"{counts['created']:,} created, {counts['updated']:,} updated, "
+        f"{counts['unchanged']:,} unchanged, {counts['rejected']:,} rejected."
+    )
+    if summary.rejects_path is not None:
+        print(f"Rejected rows and why: {summary.rejects_path}")
+    if summary.ignored_columns:
+        print(f"Columns ignored: {', '.join(summary.ignored_columns)}")
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> None:
+    options = {
+        "team": args.team,
+        "since": parse_moment(args.since) if args.since else None,
+        "until": parse_moment(args.until) if args.until else None,
+    }
+    deps = await _ready_deps(settings)
+    try:
+        if args.output is None:
+            written = await write_export(deps, args.what, sys.stdout, **options)
+        else:
+            written = await export_to_file(deps, args.what, args.output, **options)
+    finally:
+        await deps.engine.dispose()
+    print(f"Exported {written:,} {args.what} rows.", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -145,9 +225,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, _secrets(settings))
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
+        elif args.command == "import":
+            asyncio.run(_import(settings, args))
+        elif args.command == "export":
+            asyncio.run(_export(settings, args))
         else:
             asyncio.run(_serve(settings, args))
-    except (SettingsError, StartupError) as exc:
+    except (SettingsError, StartupError, ImportRefused, ExportRefused) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -30,6 +30,9 @@ HINTS: dict[str, str] = {
     "LEADLOOP_TIMEZONE": "an IANA time zone such as Europe/Berlin or UTC",
     "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LEADLOOP_ADMINS": "Slack user ids separated by commas, such as U0123456789,U0987654321",
+    "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
+    "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
+    "LEADLOOP_WEBHOOK_SECRET": "a random string of at least 16 characters (openssl rand -hex 32)",
 }
 
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
@@ -37,6 +40,8 @@ _DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+MIN_SECRET_LENGTH = 16
 
 
 class SettingsError(Exception):
@@ -86,10 +91,34 @@ class Settings(BaseSettings):
     # Who may change settings besides Slack's workspace admins and owners.
     admin_users: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ADMINS", default=())
 
+    api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
+    feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
+    webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
+
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_token", "webhook_secret", mode="before")
+    @classmethod
+    def _shared_secret(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
+            raise ValueError("too short")
+        return value.strip()
+
+    @field_validator("feedback_webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+\S*$", value.strip()):
+            raise ValueError("not an http(s) URL")
+        return value.strip()
 
     @field_validator("slack_api_url")
     @classmethod

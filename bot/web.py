@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.deps import Deps
+from handlers.registry import web_routes
 from storage.db import is_reachable
 from storage.migrate import is_up_to_date
 
@@ -90,7 +91,7 @@ def build_web_app(
     on_startup: list[Lifespan] | None = None,
     on_shutdown: list[Lifespan] | None = None,
 ) -> ASGIApp:
-    """The ASGI app `leadloop serve` runs: Slack events, /healthz and /readyz."""
+    """The ASGI app `leadloop serve` runs: Slack events, health, readiness, surfaces' routes."""
     slack = AsyncSlackRequestHandler(bolt_app)
 
     async def slack_events(request: Request) -> Response:
@@ -129,6 +130,7 @@ def build_web_app(
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *web_routes(deps),
         ],
         lifespan=lifespan,
     )

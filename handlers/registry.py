@@ -1,6 +1,7 @@
 """One place that wires every surface into the Bolt app."""
 
 from slack_bolt.async_app import AsyncApp
+from starlette.routing import Route
 
 from bot.deps import Deps
 from handlers import (
@@ -10,6 +11,7 @@ from handlers import (
     feedback_modal,
     home,
     leadfeedback,
+    leads_api,
     workspace,
 )
 
@@ -23,3 +25,8 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     campaign_preview.register(app, deps)
     campaign_reactions.register(app, deps)
     home.register(app, deps)
+
+
+def web_routes(deps: Deps) -> list[Route]:
+    """Every HTTP route beside Slack's; adding an endpoint is one line here."""
+    return [leads_api.route(deps)]

@@ -9,6 +9,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Feedback, Lead
+from storage.outbox import (
+    FEEDBACK_CREATED,
+    FEEDBACK_DELETED,
+    enqueue_feedback_event,
+    withdraw_feedback_events,
+)
 
 UNDO_WINDOW = timedelta(minutes=10)
 
@@ -33,7 +39,10 @@ async def record_feedback(
     given: FeedbackInput,
     now: datetime,
 ) -> Feedback:
-    """Store one feedback record and move the lead along: status, last touch, campaign."""
+    """Store one feedback record and move the lead along: status, last touch, campaign.
+
+    The record's event for the CRM's webhook joins the outbox in the same transaction.
+    """
     if lead.team_id != team_id:
         raise ValueError("lead belongs to another team")
     feedback = Feedback(
@@ -56,6 +65,9 @@ async def record_feedback(
     session.add(feedback)
     session.add(lead)
     await session.flush()
+    await enqueue_feedback_event(
+        session=session, event_type=FEEDBACK_CREATED, feedback=feedback, lead=lead, now=now
+    )
     return feedback
 
 
@@ -86,7 +98,10 @@ def can_undo(feedback: Feedback, *, user_id: str, now: datetime) -> UndoOutcome:
 async def undo_feedback(
     *, session: AsyncSession, team_id: str, feedback_id: int, user_id: str, now: datetime
 ) -> tuple[UndoOutcome, Feedback | None]:
-    """Delete the author's own record within the undo window and restore the lead's state."""
+    """Delete the author's own record within the undo window and restore the lead's state.
+
+    An event about it still in the outbox is withdrawn; if the CRM already had it, it is told.
+    """
     feedback = await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
     if feedback is None:
         return UndoOutcome.NOT_FOUND, None
@@ -98,6 +113,10 @@ async def undo_feedback(
     await session.flush()
     if lead is not None:
         await _restore_lead(session=session, lead=lead, undone=feedback, now=now)
+    if await withdraw_feedback_events(session=session, feedback=feedback) and lead is not None:
+        await enqueue_feedback_event(
+            session=session, event_type=FEEDBACK_DELETED, feedback=feedback, lead=lead, now=now
+        )
     return outcome, feedback
 
 

@@ -163,3 +163,32 @@ class CampaignReactionEvent(SQLModel, table=True):
     kind: str = Field(max_length=16)
     comment: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookOutbox(SQLModel, table=True):
+    """One event waiting for (or done with) delivery to the CRM's webhook.
+
+    Written in the same transaction as what it reports, so an event exists exactly when its
+    cause was committed; the body is stored as sent, so the signature covers the same bytes
+    on every retry.
+    """
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_webhook_outbox_event_id"),
+        Index("ix_webhook_outbox_due", "delivered_at", "next_attempt_at"),
+        Index("ix_webhook_outbox_feedback", "feedback_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=32)
+    # No foreign key: the event outlives an undone feedback record.
+    feedback_id: int | None = None
+    body: str = Field(sa_type=Text)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)

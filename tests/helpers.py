@@ -49,3 +49,31 @@ def texts_of(blocks: list[dict[str, Any]]) -> str:
 
     walk(blocks)
     return "\n".join(found)
+
+
+async def seed_team(deps: Deps, team_id: str) -> None:
+    """Give the database a workspace row, as its first Slack request would."""
+    from storage.teams import ensure_team
+
+    async with deps.sessions.begin() as session:
+        await ensure_team(session=session, team_id=team_id, now=deps.clock.now())
+
+
+async def seed_campaign(deps: Deps, team_id: str, slug: str, name: str = "") -> int:
+    """Store a campaign with this slug (and its workspace) and return its id."""
+    from storage.models import Campaign
+
+    await seed_team(deps, team_id)
+    campaign = Campaign(
+        team_id=team_id,
+        name=name or slug.replace("-", " ").title(),
+        slug=slug,
+        launch_date=deps.clock.now().date(),
+        owner="U0MARKETER",
+        created_at=deps.clock.now(),
+    )
+    async with deps.sessions.begin() as session:
+        session.add(campaign)
+        await session.flush()
+        assert campaign.id is not None
+        return campaign.id

@@ -5,7 +5,6 @@ fails the marketer gets a DM that says how to fix it, with a button that posts i
 """
 
 import logging
-import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from handlers.campaign_form import (
     parse_command,
     read_campaign,
 )
+from handlers.replies import action_row_id, send_dm
 from storage.campaigns import (
     create_campaign,
     get_campaign,
@@ -58,14 +58,6 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None
         return None
     link = answer.get("permalink")
     return link if isinstance(link, str) else None
-
-
-async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
-    """A message from the app to one user; a failure is logged, never raised."""
-    try:
-        await client.chat_postMessage(channel=user_id, **message.as_kwargs())
-    except SlackApiError as exc:
-        logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
 
 
 async def _post_or_join(client: AsyncWebClient, channel: str, message: Message) -> str:
@@ -119,13 +111,6 @@ async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:
             session=session, team_id=team_id, campaign_ids=[c.id for c in campaigns if c.id]
         )
     return campaign_blocks.campaign_list(campaigns, counts, total, user_id=user_id)
-
-
-def campaign_id_of(body: dict[str, Any]) -> int | None:
-    """The campaign id a button carries, or None when it is not one."""
-    actions = body.get("actions") or [{}]
-    value = actions[0].get("value") if isinstance(actions[0], dict) else None
-    return int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value) else None
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -209,7 +194,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id = context.team_id or ""
-        campaign_id = campaign_id_of(body)
+        campaign_id = action_row_id(body)
         async with deps.sessions() as session:
             campaign = (
                 await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)

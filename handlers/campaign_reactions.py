@@ -12,7 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from handlers import campaign_blocks, ids
 from handlers.campaign_form import read_comment
-from handlers.campaign_preview import campaign_id_of, permalink, send_dm
+from handlers.campaign_preview import permalink
+from handlers.replies import action_row_id, reply_privately, send_dm
 from storage.campaigns import get_campaign
 from storage.models import Campaign
 from storage.reactions import ReactionCounts, reaction_counts, record_reaction
@@ -119,13 +120,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
     """Wire the preview's three buttons and the comment modal."""
     counts = PreviewCounts(deps)
 
-    async def refuse(respond: AsyncRespond, text: str) -> None:
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **campaign_blocks.notice(text).as_kwargs(),
-        )
-
     @app.action(ids.CAMPAIGN_READY)
     async def ready(
         ack: AsyncAck,
@@ -136,7 +130,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id = context.team_id or ""
-        campaign_id = campaign_id_of(body)
+        campaign_id = action_row_id(body)
         campaign = (
             await _record(
                 deps,
@@ -150,13 +144,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             else None
         )
         if campaign is None or campaign_id is None:
-            await refuse(respond, _GONE)
+            await reply_privately(respond, campaign_blocks.notice(_GONE))
             return
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **campaign_blocks.ready_noted(campaign).as_kwargs(),
-        )
+        await reply_privately(respond, campaign_blocks.ready_noted(campaign))
         await counts.refresh(client, team_id=team_id, campaign_id=campaign_id)
 
     async def ask_for_comment(
@@ -166,7 +156,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         respond: AsyncRespond,
         client: AsyncWebClient,
     ) -> None:
-        campaign_id = campaign_id_of(body)
+        campaign_id = action_row_id(body)
         async with deps.sessions() as session:
             campaign = (
                 await get_campaign(
@@ -176,7 +166,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 else None
             )
         if campaign is None:
-            await refuse(respond, _GONE)
+            await reply_privately(respond, campaign_blocks.notice(_GONE))
             return
         try:
             await client.views_open(
@@ -184,7 +174,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
         except SlackApiError as exc:
             logger.error("views.open failed: %s", exc.response.get("error"))
-            await refuse(respond, "Slack did not open the form in time. Please press it again.")
+            await reply_privately(
+                respond,
+                campaign_blocks.notice(
+                    "Slack did not open the form in time. Please press it again."
+                ),
+            )
 
     @app.action(ids.CAMPAIGN_QUESTION)
     async def question(

@@ -15,6 +15,7 @@ from handlers.blocks import Message
 from handlers.feedback_flow import Found, record_and_confirm
 from handlers.feedback_modal import open_or_explain
 from handlers.leadfeedback import SORRY, history_of
+from handlers.replies import action_row_id, action_value, reply_privately
 from storage.campaigns import get_campaign
 from storage.feedback import (
     FeedbackInput,
@@ -40,17 +41,6 @@ _UNDO_REFUSALS = {
         "Give new feedback to correct it: the latest one counts."
     ),
 }
-
-
-def _action_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    value = actions[0].get("value") if isinstance(actions[0], dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def _record_id(body: dict[str, Any]) -> int | None:
-    value = _action_value(body)
-    return int(value) if re.fullmatch(r"\d{1,18}", value) else None
 
 
 def read_pick(value: str) -> tuple[int, str, FeedbackInput | None] | None:
@@ -84,9 +74,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
     ) -> None:
         await ack()
-        feedback_id = _record_id(body)
+        feedback_id = action_row_id(body)
         if feedback_id is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            await reply_privately(respond, feedback_blocks.notice(_BROKEN))
             return
         async with deps.sessions.begin() as session:
             outcome, record = await undo_feedback(
@@ -106,11 +96,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if outcome is UndoOutcome.UNDONE and record is not None and lead is not None:
             await respond(replace_original=True, **feedback_blocks.undone(lead, record).as_kwargs())
             return
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **feedback_blocks.notice(_UNDO_REFUSALS[outcome]).as_kwargs(),
-        )
+        await reply_privately(respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
 
     @app.action(ids.FEEDBACK_EDIT)
     async def edit(
@@ -122,7 +108,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id = context.team_id or ""
-        feedback_id = _record_id(body)
+        feedback_id = action_row_id(body)
         async with deps.sessions() as session:
             record = (
                 await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
@@ -135,19 +121,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 else None
             )
         if record is None or lead is None:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **feedback_blocks.notice(_UNDO_REFUSALS[UndoOutcome.NOT_FOUND]).as_kwargs(),
+            await reply_privately(
+                respond, feedback_blocks.notice(_UNDO_REFUSALS[UndoOutcome.NOT_FOUND])
             )
             return
         outcome = can_undo(record, user_id=context.user_id or "", now=deps.clock.now())
         if outcome is UndoOutcome.NOT_YOURS:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **feedback_blocks.notice(_UNDO_REFUSALS[outcome]).as_kwargs(),
-            )
+            await reply_privately(respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
             return
         await open_or_explain(
             client,
@@ -178,9 +158,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id = context.team_id or ""
-        pick = read_pick(_action_value(body))
+        pick = read_pick(action_value(body))
         if pick is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            await reply_privately(respond, feedback_blocks.notice(_BROKEN))
             return
         lead_id, then, given = pick
         try:
@@ -228,7 +208,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id = context.team_id or ""
-        lead_id = _record_id(body)
+        lead_id = action_row_id(body)
         async with deps.sessions() as session:
             lead = (
                 await get_lead(session=session, team_id=team_id, lead_id=lead_id)
@@ -236,7 +216,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 else None
             )
         if lead is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
+            await reply_privately(respond, feedback_blocks.notice(_LEAD_GONE))
             return
         await open_or_explain(
             client,

@@ -3,7 +3,6 @@
 import logging
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +11,7 @@ from bot.deps import Deps
 from handlers import feedback_blocks
 from handlers.blocks import Message
 from handlers.feedback_parse import LeadRef
+from handlers.replies import send_dm
 from storage.campaigns import find_campaign_by_slug, get_campaign
 from storage.feedback import FeedbackInput, record_feedback, undo_feedback
 from storage.leads import (
@@ -169,7 +169,4 @@ async def tell_user(
         if response.status_code == 200:
             return
         logger.warning("response_url answered %s; sending a DM instead", response.status_code)
-    try:
-        await client.chat_postMessage(channel=user_id, **message.as_kwargs())
-    except SlackApiError as exc:
-        logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
+    await send_dm(client, user_id, message)

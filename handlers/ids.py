@@ -21,3 +21,10 @@ FEEDBACK_EDIT = "fb_edit"
 FEEDBACK_OPEN_MODAL = "fb_open_modal"
 # Candidate buttons share one block, so each gets this prefix plus its position.
 FEEDBACK_PICK_LEAD_PREFIX = "fb_pick_lead:"
+
+# Stale-lead nudges (DMs): one section and one actions block per lead, ids end in the lead id.
+NUDGE_LEAD_BLOCK_PREFIX = "nudge_lead:"
+NUDGE_ACTIONS_BLOCK_PREFIX = "nudge_actions:"
+# Rating buttons: the prefix plus the rating; the value is the lead id.
+NUDGE_RATE_PREFIX = "nudge_rate:"
+NUDGE_SNOOZE = "nudge_snooze"

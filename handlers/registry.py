@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import feedback_actions, feedback_modal, leadfeedback, workspace
+from handlers import feedback_actions, feedback_modal, leadfeedback, nudge_actions, workspace
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
@@ -12,3 +12,4 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     leadfeedback.register(app, deps)
     feedback_modal.register(app, deps)
     feedback_actions.register(app, deps)
+    nudge_actions.register(app, deps)

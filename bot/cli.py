@@ -1,4 +1,4 @@
-"""The `leadloop` command: serve, migrate."""
+"""The `leadloop` command: serve, migrate, digest, nudge."""
 
 import argparse
 import asyncio
@@ -7,13 +7,18 @@ import sys
 from collections.abc import Sequence
 
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.logging import configure_logging
+from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError, load_settings
-from bot.web import build_web_app
+from bot.slack_client import build_client
+from bot.web import Lifespan, build_web_app
+from jobs.commands import UnknownTeam, digest_now, nudge_now
+from jobs.scheduled import ScheduledJobs
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -35,7 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--socket", action="store_true", help="receive Slack events over Socket Mode"
     )
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not post digests or nudges from this process",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    digest = commands.add_parser("digest", help="the weekly digest, on demand")
+    digest.add_argument(
+        "--now", action="store_true", required=True, help="cover the 7 days ending now"
+    )
+    digest.add_argument("--team", help="only this Slack team id (default: every team)")
+    digest.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
+    digest.add_argument("--json", action="store_true", help="print the figures as JSON")
+    nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
+    nudge.add_argument("--now", action="store_true", required=True, help="send them now")
+    nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
     return parser
 
 
@@ -89,7 +109,13 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     try:
         await _check_database(deps)
         bolt_app = build_bolt_app(deps)
-        web_app = build_web_app(bolt_app, deps)
+        on_startup: list[Lifespan] = []
+        on_shutdown: list[Lifespan] = []
+        if not args.no_scheduler:
+            jobs = ScheduledJobs(Scheduler(), deps, _job_client(settings))
+            on_startup.append(jobs.start)
+            on_shutdown.append(jobs.stop)
+        web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
         config = uvicorn.Config(
             web_app, host=args.host, port=args.port, log_config=None, access_log=False
         )
@@ -114,6 +140,36 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         await deps.engine.dispose()
 
 
+def _job_client(settings: Settings) -> AsyncWebClient:
+    assert settings.slack_bot_token is not None
+    return build_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+
+
+async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+    posts = not (args.dry_run or getattr(args, "json", False))
+    if posts:
+        settings.require("SLACK_BOT_TOKEN")
+    deps = _build_deps(settings)
+    try:
+        await _check_database(deps)
+        client = _job_client(settings) if posts else None
+        try:
+            if args.command == "digest":
+                output = await digest_now(
+                    deps, client, team=args.team, dry_run=args.dry_run, as_json=args.json
+                )
+            else:
+                output = await nudge_now(deps, client, dry_run=args.dry_run)
+        except UnknownTeam as exc:
+            raise StartupError(str(exc)) from None
+    finally:
+        await deps.engine.dispose()
+    print(output.text)
+    return output.status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -122,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, _secrets(settings))
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
+        elif args.command in ("digest", "nudge"):
+            return asyncio.run(_run_job(settings, args))
         else:
             asyncio.run(_serve(settings, args))
     except (SettingsError, StartupError) as exc:

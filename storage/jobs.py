@@ -79,19 +79,18 @@ async def claim_run(
     )
     if not retryable or existing.attempts >= max_attempts:
         return None
+    claim_id, attempts = existing.id, existing.attempts + 1
+    assert claim_id is not None
     taken = await session.exec(
         update(JobClaim)
         .where(
-            col(JobClaim.id) == existing.id,
+            col(JobClaim.id) == claim_id,
             col(JobClaim.state) == existing.state,
             col(JobClaim.attempts) == existing.attempts,
         )
-        .values(state=ClaimState.RUNNING, attempts=existing.attempts + 1, lease_until=now + lease)
+        .values(state=ClaimState.RUNNING, attempts=attempts, lease_until=now + lease)
     )
-    if taken.rowcount != 1:
-        return None
-    assert existing.id is not None
-    return Claim(id=existing.id, attempts=existing.attempts + 1)
+    return Claim(id=claim_id, attempts=attempts) if taken.rowcount == 1 else None
 
 
 async def mark_posted(

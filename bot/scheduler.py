@@ -5,6 +5,7 @@ and removes jobs by name and never touches APScheduler's options. It knows nothi
 what the jobs do.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -71,3 +72,5 @@ class Scheduler:
         """Stop running jobs; a job already running is not waited for."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            # AsyncIOScheduler hands the shutdown to the event loop; let it happen.
+            await asyncio.sleep(0)

@@ -8,6 +8,7 @@ nobody gets one on a day without nudges. Older runs are skipped and logged.
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -129,6 +130,8 @@ class ScheduledJobs:
         await self.scheduler.stop()
         if self._catch_up is not None and not self._catch_up.done():
             self._catch_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catch_up
 
     async def reschedule_team(self, team_id: str) -> None:
         """(Re)place a team's jobs on its current schedule; call it after its settings change."""

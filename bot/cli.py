@@ -1,4 +1,4 @@
-"""The `leadloop` command: serve, migrate, import, export, preview."""
+"""The `leadloop` command: serve, migrate, digest, nudge, import, export, preview."""
 
 import argparse
 import asyncio
@@ -6,20 +6,26 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, build_socket_handler
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.logging import configure_logging
 from bot.render_text import render_message
+from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError, load_settings
+from bot.slack_client import build_client
 from bot.web import build_web_app
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.feedback_webhook import lifespan_hooks
 from handlers.lead_import import ImportRefused, import_csv, progress_line
+from jobs.commands import UnknownTeam, digest_now, nudge_now
+from jobs.scheduled import ScheduledJobs
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -41,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--socket", action="store_true", help="receive Slack events over Socket Mode"
     )
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not post digests or nudges from this process",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     preview = commands.add_parser(
         "preview", help="draw a Block Kit payload (message, blocks or view) from a JSON file"
@@ -59,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     data_out.add_argument("--until", help="up to, not including, this date or time")
     data_out.add_argument("--team", help="Slack workspace id, when leadloop serves several")
     data_out.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+
+    digest = commands.add_parser("digest", help="the weekly digest, on demand")
+    digest.add_argument(
+        "--now", action="store_true", required=True, help="cover the 7 days ending now"
+    )
+    digest.add_argument("--team", help="only this Slack team id (default: every team)")
+    digest.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
+    digest.add_argument("--json", action="store_true", help="print the figures as JSON")
+    nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
+    nudge.add_argument("--now", action="store_true", required=True, help="send them now")
+    nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
     return parser
 
 
@@ -117,8 +139,14 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     deps = _build_deps(settings)
     try:
         await _check_database(deps)
-        bolt_app = build_bolt_app(deps)
         on_startup, on_shutdown = lifespan_hooks(deps)
+        if not args.no_scheduler:
+            jobs = ScheduledJobs(Scheduler(), deps, _job_client(settings))
+            on_startup.append(jobs.start)
+            on_shutdown.append(jobs.stop)
+            # A settings change in the App Home reschedules that team's jobs at once.
+            deps = replace(deps, on_settings_saved=jobs.reschedule_team)
+        bolt_app = build_bolt_app(deps)
         web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
         config = uvicorn.Config(
             web_app, host=args.host, port=args.port, log_config=None, access_log=False
@@ -210,6 +238,36 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Exported {written:,} {args.what} rows.", file=sys.stderr)
 
 
+def _job_client(settings: Settings) -> AsyncWebClient:
+    assert settings.slack_bot_token is not None
+    return build_client(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+
+
+async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+    posts = not (args.dry_run or getattr(args, "json", False))
+    if posts:
+        settings.require("SLACK_BOT_TOKEN")
+    deps = _build_deps(settings)
+    try:
+        await _check_database(deps)
+        client = _job_client(settings) if posts else None
+        try:
+            if args.command == "digest":
+                output = await digest_now(
+                    deps, client, team=args.team, dry_run=args.dry_run, as_json=args.json
+                )
+            else:
+                output = await nudge_now(deps, client, dry_run=args.dry_run)
+        except UnknownTeam as exc:
+            raise StartupError(str(exc)) from None
+    finally:
+        await deps.engine.dispose()
+    print(output.text)
+    return output.status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -229,6 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_import(settings, args))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
+
+        elif args.command in ("digest", "nudge"):
+            return asyncio.run(_run_job(settings, args))
         else:
             asyncio.run(_serve(settings, args))
     except (SettingsError, StartupError, ImportRefused, ExportRefused) as exc:

@@ -4,6 +4,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.deps import Deps
 from handlers.registry import web_routes
 from storage.db import is_reachable
+from storage.jobs import is_failing, job_statuses
 from storage.migrate import is_up_to_date
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,24 @@ class _TooLarge(Exception):
     pass
 
 
+async def _job_health(deps: Deps) -> dict[str, Any]:
+    """Each scheduled job's latest result per team, so a failing digest is visible."""
+    health: dict[str, Any] = {}
+    async with deps.sessions() as session:
+        for status in await job_statuses(session=session):
+            health.setdefault(status.job, {})[status.team_id] = {
+                "ok": not is_failing(status),
+                "last_success": _iso(status.last_success_at),
+                "last_failure": _iso(status.last_failure_at),
+                "error": status.last_error if is_failing(status) else None,
+            }
+    return health
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 Lifespan = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -113,7 +133,7 @@ def build_web_app(
                 {"ok": False, "database": "schema out of date: run `leadloop migrate`"},
                 status_code=503,
             )
-        return JSONResponse({"ok": True, "database": "ok"})
+        return JSONResponse({"ok": True, "database": "ok", "jobs": await _job_health(deps)})
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -23,7 +23,7 @@ from handlers.campaign_form import (
     parse_command,
     read_campaign,
 )
-from handlers.replies import action_row_id, send_dm
+from handlers.replies import action_row_id, post_or_join, send_dm
 from storage.campaigns import (
     create_campaign,
     get_campaign,
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 COMMAND = campaign_blocks.COMMAND
 SORRY = "Something went wrong on our side. Please try again in a moment."
-_JOINABLE_ERRORS = ("not_in_channel", "channel_not_found")
 
 
 async def team_today(deps: Deps, team_id: str) -> date:
@@ -60,21 +59,6 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None
     return link if isinstance(link, str) else None
 
 
-async def _post_or_join(client: AsyncWebClient, channel: str, message: Message) -> str:
-    """Post the message and return its ts; joins a public channel once if not a member."""
-    try:
-        return str((await client.chat_postMessage(channel=channel, **message.as_kwargs()))["ts"])
-    except SlackApiError as exc:
-        if exc.response.get("error") not in _JOINABLE_ERRORS or not channel.startswith("C"):
-            raise
-    try:
-        await client.conversations_join(channel=channel)
-    except SlackApiError as exc:
-        logger.info("could not join %s: %s", channel, exc.response.get("error"))
-        raise
-    return str((await client.chat_postMessage(channel=channel, **message.as_kwargs()))["ts"])
-
-
 async def publish_preview(
     client: AsyncWebClient, deps: Deps, *, team_id: str, campaign: Campaign
 ) -> Message:
@@ -84,7 +68,7 @@ async def publish_preview(
         counts = await reaction_counts(session=session, team_id=team_id, campaign_ids=[campaign.id])
     message = campaign_blocks.preview_message(campaign, counts[campaign.id])
     try:
-        ts = await _post_or_join(client, campaign.channel_id, message)
+        ts = str((await post_or_join(client, campaign.channel_id, message))["ts"])
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "unknown_error")
         logger.warning("preview of campaign %s not posted: %s", campaign.id, error)

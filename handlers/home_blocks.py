@@ -19,10 +19,11 @@ from handlers.blocks import (
     header,
     section,
     slack_date,
+    truncate,
 )
 from handlers.feedback_blocks import RATING_EMOJI, lead_line
 from storage.campaigns import CampaignQuality
-from storage.models import Lead
+from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
 from storage.team_settings import TeamSettings
 from storage.vocabulary import Rating
@@ -50,6 +51,8 @@ class HomeData:
     campaigns_total: int = 0
     reactions: dict[int, ReactionCounts] = field(default_factory=dict)
     is_admin: bool = False
+    # Scheduled jobs whose last run failed (digest, nudges), so a failure is never silent.
+    failing: tuple[JobStatus, ...] = ()
     # A one-line note on what the user just did from the Home (mrkdwn, already escaped).
     notice: str | None = None
 
@@ -101,6 +104,18 @@ def digest_line(data: HomeData) -> str:
     where = ", ".join(f"<#{channel}>" for channel in channels)
     when = slack_date(data.next_digest, "{date_long_pretty} at {time}")
     return f":calendar: Next digest: *{when}* in {where}"
+
+
+def failure_lines(data: HomeData) -> list[str]:
+    """One warning per scheduled job whose last run failed, with when and why."""
+    fix = " An admin can fix it in Settings." if not data.is_admin else ""
+    return [
+        f":warning: The last {escape(status.job)} run failed "
+        f"{slack_date(status.last_failure_at, '{date_short_pretty} at {time}')}: "
+        f"`{escape(truncate(status.last_error or 'unknown error', 200))}`.{fix}"
+        for status in data.failing
+        if status.last_failure_at is not None
+    ]
 
 
 def _admin_blocks(data: HomeData) -> list[Block]:
@@ -251,7 +266,7 @@ def home_view(data: HomeData) -> Block:
         blocks.append(context(data.notice))
     if data.is_admin:
         blocks += _admin_blocks(data)
-    blocks += [section(digest_line(data)), divider()]
+    blocks += [section("\n".join([digest_line(data), *failure_lines(data)])), divider()]
     if data.is_newcomer:
         blocks += _newcomer_blocks()
     if data.is_rep:

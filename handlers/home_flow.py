@@ -14,6 +14,7 @@ from handlers.admins import WorkspaceAdmins
 from handlers.home_blocks import HomeData
 from storage.campaigns import owned_campaigns_quality
 from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
+from storage.jobs import failing_jobs
 from storage.leads import open_leads_of
 from storage.reactions import reaction_counts
 from storage.team_settings import TeamSettings, effective_settings
@@ -55,6 +56,7 @@ async def read_home(
         ),
         campaigns=campaigns,
         campaigns_total=campaigns_total,
+        failing=tuple(await failing_jobs(session=session, team_id=team_id)),
         reactions=await reaction_counts(
             session=session,
             team_id=team_id,

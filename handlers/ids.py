@@ -81,3 +81,10 @@ SETTINGS_TIMEZONE_BLOCK = "set_timezone"
 SETTINGS_TIMEZONE_ACTION = "set_timezone_value"
 SETTINGS_ADMINS_BLOCK = "set_admins"
 SETTINGS_ADMINS_ACTION = "set_admins_pick"
+
+# Stale-lead nudges (DMs): one section and one actions block per lead, ids end in the lead id.
+NUDGE_LEAD_BLOCK_PREFIX = "nudge_lead:"
+NUDGE_ACTIONS_BLOCK_PREFIX = "nudge_actions:"
+# Rating buttons: the prefix plus the rating; the value is the lead id.
+NUDGE_RATE_PREFIX = "nudge_rate:"
+NUDGE_SNOOZE = "nudge_snooze"

@@ -12,6 +12,7 @@ from handlers import (
     home,
     leadfeedback,
     leads_api,
+    nudge_actions,
     workspace,
 )
 
@@ -25,6 +26,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     campaign_preview.register(app, deps)
     campaign_reactions.register(app, deps)
     home.register(app, deps)
+    nudge_actions.register(app, deps)
 
 
 def web_routes(deps: Deps) -> list[Route]:

@@ -1,4 +1,4 @@
-"""What every surface's buttons share: reading a button's value, and answering one user."""
+"""What every surface shares: reading a button's value, answering one user, posting to a channel."""
 
 import logging
 import re
@@ -7,10 +7,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from handlers.blocks import Message
 
 logger = logging.getLogger(__name__)
+
+# What chat.postMessage answers when the bot is not in a channel it could join.
+_JOINABLE_ERRORS = ("not_in_channel", "channel_not_found")
 
 
 def action_value(body: dict[str, Any]) -> str:
@@ -37,3 +41,23 @@ async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> Non
         await client.chat_postMessage(channel=user_id, **message.as_kwargs())
     except SlackApiError as exc:
         logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
+
+
+async def post_or_join(
+    client: AsyncWebClient, channel: str, message: Message
+) -> AsyncSlackResponse:
+    """Post to a channel; if the bot is not in it and it is public, join once and post again.
+
+    A channel the bot cannot join (private, archived) raises the SlackApiError that says why.
+    """
+    try:
+        return await client.chat_postMessage(channel=channel, **message.as_kwargs())
+    except SlackApiError as exc:
+        if exc.response.get("error") not in _JOINABLE_ERRORS or not channel.startswith("C"):
+            raise
+    try:
+        await client.conversations_join(channel=channel)
+    except SlackApiError as exc:
+        logger.info("could not join %s: %s", channel, exc.response.get("error"))
+        raise
+    return await client.chat_postMessage(channel=channel, **message.as_kwargs())

@@ -192,3 +192,54 @@ class WebhookOutbox(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class JobClaim(SQLModel, table=True):
+    """One scheduled post for one team and period; the unique key makes it happen once."""
+
+    __tablename__ = "job_claims"
+    __table_args__ = (
+        UniqueConstraint("team_id", "job", "period", name="uq_job_claims_team_job_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    job: str = Field(max_length=64)
+    period: str = Field(max_length=64)
+    state: str = Field(max_length=16)
+    attempts: int = 0
+    lease_until: datetime = Field(sa_type=UTCDateTime)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=500)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class JobStatus(SQLModel, table=True):
+    """The latest success and failure of a team's scheduled job, for /readyz and the App Home."""
+
+    __tablename__ = "job_status"
+
+    team_id: str = Field(foreign_key="teams.team_id", primary_key=True, max_length=32)
+    job: str = Field(primary_key=True, max_length=32)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class LeadNudge(SQLModel, table=True):
+    """How often a stale lead was nudged without an answer, and whether that escalated it."""
+
+    __tablename__ = "lead_nudges"
+    __table_args__ = (Index("ix_lead_nudges_team_escalated", "team_id", "escalated_at"),)
+
+    lead_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    nudge_count: int = 0
+    last_nudged_at: datetime = Field(sa_type=UTCDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert_ignoring_conflicts
@@ -11,3 +12,13 @@ from storage.models import Team
 async def ensure_team(*, session: AsyncSession, team_id: str, now: datetime) -> None:
     """Create the team's row unless it exists; safe when many requests race."""
     await insert_ignoring_conflicts(session, Team, {"team_id": team_id, "created_at": now})
+
+
+async def list_teams(*, session: AsyncSession) -> list[Team]:
+    """Every workspace leadloop serves, by id."""
+    return list((await session.exec(select(Team).order_by(col(Team.team_id)))).all())
+
+
+async def get_team(*, session: AsyncSession, team_id: str) -> Team | None:
+    """The workspace with this id, or None."""
+    return await session.get(Team, team_id)

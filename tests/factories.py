@@ -200,3 +200,24 @@ class SlackDriver:
         """Click a button on an ephemeral message."""
         kwargs.setdefault("response_url", self.standin.response_url("click"))
         return await self.interact(block_action(action_id, value, **kwargs))
+
+
+def message_action(
+    action_id: str,
+    value: str,
+    *,
+    message: dict[str, Any],
+    channel: str,
+    user: str = REP,
+    team: str = TEAM,
+) -> dict[str, Any]:
+    """A block_actions payload for a button on a message the bot posted (a DM, say)."""
+    payload = block_action(action_id, value, user=user, team=team, channel=channel)
+    payload["container"] = {
+        "type": "message",
+        "message_ts": message["ts"],
+        "channel_id": channel,
+        "is_ephemeral": False,
+    }
+    payload["message"] = message
+    return payload

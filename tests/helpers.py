@@ -1,13 +1,20 @@
 """Reading what the app stored and what it sent, for assertions."""
 
 import asyncio
+import dataclasses
+from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
 from bot.deps import Deps
+from bot.slack_client import build_client
 from bot.slack_standin import ResponseUrlPost, SlackStandIn
+from storage.models import Campaign, Feedback, Lead, Team
+from storage.teams import ensure_team
+from tests.factories import BOT_TOKEN, REP, TEAM
 
 
 async def count_rows(deps: Deps, model: type[SQLModel]) -> int:
@@ -53,16 +60,12 @@ def texts_of(blocks: list[dict[str, Any]]) -> str:
 
 async def seed_team(deps: Deps, team_id: str) -> None:
     """Give the database a workspace row, as its first Slack request would."""
-    from storage.teams import ensure_team
-
     async with deps.sessions.begin() as session:
         await ensure_team(session=session, team_id=team_id, now=deps.clock.now())
 
 
 async def seed_campaign(deps: Deps, team_id: str, slug: str, name: str = "") -> int:
     """Store a campaign with this slug (and its workspace) and return its id."""
-    from storage.models import Campaign
-
     await seed_team(deps, team_id)
     campaign = Campaign(
         team_id=team_id,
@@ -77,3 +80,101 @@ async def seed_campaign(deps: Deps, team_id: str, slug: str, name: str = "") -> 
         await session.flush()
         assert campaign.id is not None
         return campaign.id
+
+
+def with_settings(deps: Deps, **overrides: Any) -> Deps:
+    """The same services with some settings changed (values must already be valid)."""
+    return dataclasses.replace(deps, settings=deps.settings.model_copy(update=overrides))
+
+
+def job_client(deps: Deps) -> AsyncWebClient:
+    """A client for jobs, pointed at the stand-in, with short back-offs."""
+    return build_client(token=BOT_TOKEN, base_url=deps.settings.slack_api_url, backoff_factor=0.01)
+
+
+async def no_sleep(_seconds: float) -> None:
+    """A back-off that does not wait, so retry tests run at once."""
+
+
+async def add_team(deps: Deps, team_id: str = TEAM, *, created_at: datetime | None = None) -> None:
+    """Store a team row."""
+    async with deps.sessions.begin() as session:
+        session.add(
+            Team(team_id=team_id, created_at=created_at or datetime(2026, 1, 1, tzinfo=UTC))
+        )
+
+
+async def add_campaign(
+    deps: Deps, name: str, *, launch_date: date, team_id: str = TEAM, slug: str | None = None
+) -> int:
+    """Store a campaign; returns its id."""
+    async with deps.sessions.begin() as session:
+        campaign = Campaign(
+            team_id=team_id,
+            name=name,
+            slug=slug or name.lower().replace(" ", "-"),
+            launch_date=launch_date,
+            owner="U0MKT",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        session.add(campaign)
+        await session.flush()
+        assert campaign.id is not None
+        return campaign.id
+
+
+async def add_lead(
+    deps: Deps,
+    name: str,
+    *,
+    handed_off_at: datetime,
+    last_touch_at: datetime | None = None,
+    owner: str | None = REP,
+    campaign_id: int | None = None,
+    status: str = "new",
+    snoozed_until: datetime | None = None,
+    team_id: str = TEAM,
+) -> int:
+    """Store a lead; returns its id."""
+    async with deps.sessions.begin() as session:
+        lead = Lead(
+            team_id=team_id,
+            name=name,
+            email=f"{name.lower().replace(' ', '.')}@example.com",
+            owner=owner,
+            campaign_id=campaign_id,
+            status=status,
+            handed_off_at=handed_off_at,
+            last_touch_at=last_touch_at or handed_off_at,
+            snoozed_until=snoozed_until,
+            created_at=handed_off_at,
+            updated_at=handed_off_at,
+        )
+        session.add(lead)
+        await session.flush()
+        assert lead.id is not None
+        return lead.id
+
+
+async def add_feedback(
+    deps: Deps,
+    lead_id: int,
+    rating: str,
+    *,
+    at: datetime,
+    author: str = REP,
+    reason: str | None = None,
+    team_id: str = TEAM,
+) -> None:
+    """Store a feedback record as it was given at `at` (the lead's touch is set by the test)."""
+    async with deps.sessions.begin() as session:
+        session.add(
+            Feedback(
+                team_id=team_id,
+                lead_id=lead_id,
+                author=author,
+                rating=rating,
+                reason=reason,
+                created_at=at,
+            )
+        )

@@ -1,0 +1,128 @@
+"""Buttons on a stale-lead nudge: rate the lead in place, or snooze it for three days."""
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from handlers import ids
+from handlers.blocks import slack_date
+from handlers.feedback_blocks import rating_text
+from jobs.nudges import SNOOZE_DAYS, mark_answered
+from storage.feedback import FeedbackInput, record_feedback
+from storage.leads import get_lead
+from storage.nudges import snooze_lead
+from storage.vocabulary import Rating
+
+logger = logging.getLogger(__name__)
+
+_LEAD_GONE = "That lead is not in this workspace any more."
+_BROKEN = "That button is out of date or broken; nothing changed."
+_SORRY = "Sorry, that did not work. Nothing was recorded; please try again."
+_RATE_RE = re.compile(f"^{re.escape(ids.NUDGE_RATE_PREFIX)}({'|'.join(r.value for r in Rating)})$")
+
+
+def _lead_id(body: dict[str, Any]) -> int | None:
+    actions = body.get("actions") or [{}]
+    value = actions[0].get("value") if isinstance(actions[0], dict) else None
+    return int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value) else None
+
+
+async def _update_in_place(
+    client: AsyncWebClient, body: dict[str, Any], lead_id: int, note: str
+) -> bool:
+    """Replace the lead's buttons in the nudge with note; False if the message is unknown."""
+    container, message = body.get("container") or {}, body.get("message") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not channel or not ts or not isinstance(message.get("blocks"), list):
+        return False
+    try:
+        await client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=message.get("text") or "Leads waiting for your verdict",
+            blocks=mark_answered(message["blocks"], lead_id, note),
+        )
+    except SlackApiError as exc:
+        logger.warning("could not update a nudge: %s", exc.response.get("error"))
+        return False
+    return True
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Wire the nudge buttons."""
+
+    @app.action(_RATE_RE)
+    async def rate(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        team_id, user_id = context.team_id or "", context.user_id or ""
+        match = _RATE_RE.match((body.get("actions") or [{}])[0].get("action_id", ""))
+        lead_id = _lead_id(body)
+        if match is None or lead_id is None:
+            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            return
+        rating = Rating(match.group(1))
+        now = deps.clock.now()
+        try:
+            async with deps.sessions.begin() as session:
+                lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
+                if lead is not None:
+                    await record_feedback(
+                        session=session,
+                        team_id=team_id,
+                        lead=lead,
+                        author=user_id,
+                        given=FeedbackInput(rating=rating),
+                        now=now,
+                    )
+        except Exception:
+            logger.exception("rating a lead from a nudge failed")
+            await respond(response_type="ephemeral", replace_original=False, text=_SORRY)
+            return
+        if lead is None:
+            await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
+            return
+        note = f"{rating_text(rating)}: recorded {slack_date(now)}. Thank you!"
+        if not await _update_in_place(client, body, lead_id, note):
+            await respond(response_type="ephemeral", replace_original=False, text=note)
+
+    @app.action(ids.NUDGE_SNOOZE)
+    async def snooze(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        lead_id = _lead_id(body)
+        if lead_id is None:
+            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            return
+        now = deps.clock.now()
+        until = now + timedelta(days=SNOOZE_DAYS)
+        async with deps.sessions.begin() as session:
+            lead = await snooze_lead(
+                session=session,
+                team_id=context.team_id or "",
+                lead_id=lead_id,
+                until=until,
+                now=now,
+            )
+        if lead is None:
+            await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
+            return
+        note = f":zzz: Snoozed until {slack_date(until)}."
+        if not await _update_in_place(client, body, lead_id, note):
+            await respond(response_type="ephemeral", replace_original=False, text=note)

@@ -1,0 +1,1 @@
+"""Scheduled work: the weekly digest and the stale-lead nudges."""

@@ -1,0 +1,136 @@
+"""Exactly-once posting: claim the run in the database, post, record the Slack ts.
+
+The Slack client already retries 429s and 5xx answers; when it still fails, the claim is
+released as failed and taken again after a back-off, up to a few attempts. Because the
+claim is marked posted (with its ts) in the same breath as the post returns, a retry, a
+second process or a restart finds it done and never posts twice.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.deps import Deps
+from handlers.blocks import Message
+from handlers.replies import post_or_join
+from storage.jobs import claim_run, mark_failed, mark_posted
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+AfterPost = Callable[[AsyncSession, str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one claimed post: attempts in all, and the first back-off."""
+
+    attempts: int = 4
+    first_delay_seconds: float = 5.0
+    lease: timedelta = timedelta(minutes=10)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after the given failed attempt (1-based): 5, 10, 20, …"""
+        return self.first_delay_seconds * 2 ** (attempt - 1)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+class Outcome(StrEnum):
+    """What became of a post_once call."""
+
+    POSTED = "posted"
+    NOT_OURS = "not_ours"  # already posted, or another process holds the claim
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """The outcome, and the ts or the error when there is one."""
+
+    outcome: Outcome
+    ts: str | None = None
+    error: str | None = None
+
+
+def describe_failure(exc: Exception) -> str:
+    """A short, token-free description of why a Slack call failed."""
+    if isinstance(exc, SlackApiError):
+        return f"Slack answered {exc.response.status_code}: {exc.response.get('error')}"
+    return f"{type(exc).__name__}: could not reach Slack"
+
+
+async def post_once(
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    team_id: str,
+    job: str,
+    period: str,
+    channel: str,
+    message: Message,
+    after_post: AfterPost | None = None,
+    sleep: Sleep = asyncio.sleep,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> PostResult:
+    """Post message to channel once for (team, job, period), retrying failures with back-off.
+
+    after_post(session, channel_id, ts) runs in the transaction that marks the claim posted.
+    """
+    error = "not attempted"
+    while True:
+        async with deps.sessions.begin() as session:
+            claim = await claim_run(
+                session=session,
+                team_id=team_id,
+                job=job,
+                period=period,
+                now=deps.clock.now(),
+                lease=policy.lease,
+                max_attempts=policy.attempts,
+            )
+        if claim is None:
+            return PostResult(Outcome.NOT_OURS) if error == "not attempted" else _gave_up(error)
+        try:
+            response = await post_or_join(client, channel, message)
+        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            error = describe_failure(exc)
+            logger.warning(
+                "%s for team %s (%s), attempt %s failed: %s",
+                job,
+                team_id,
+                period,
+                claim.attempts,
+                error,
+            )
+            async with deps.sessions.begin() as session:
+                await mark_failed(session=session, claim_id=claim.id, error=error)
+            if claim.attempts >= policy.attempts:
+                return _gave_up(error)
+            await sleep(policy.delay(claim.attempts))
+            continue
+        ts, posted_in = str(response["ts"]), str(response.get("channel") or channel)
+        async with deps.sessions.begin() as session:
+            await mark_posted(
+                session=session,
+                claim_id=claim.id,
+                channel_id=posted_in,
+                message_ts=ts,
+                now=deps.clock.now(),
+            )
+            if after_post is not None:
+                await after_post(session, posted_in, ts)
+        return PostResult(Outcome.POSTED, ts=ts)
+
+
+def _gave_up(error: str) -> PostResult:
+    return PostResult(Outcome.FAILED, error=error)

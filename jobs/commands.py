@@ -1,0 +1,104 @@
+"""`leadloop digest --now` and `leadloop nudge --now`: the jobs on demand, for the CLI to print."""
+
+import json
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from jobs.claims import Outcome
+from jobs.digest import digest_figures, post_digest, render_digest
+from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
+from jobs.schedule import team_schedule, week_ending
+from jobs.text import message_as_text
+from storage.teams import list_teams
+
+
+class UnknownTeam(Exception):
+    """The team asked for is not in the database; the message says which ones are."""
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """What to print, and the exit status."""
+
+    text: str
+    status: int = 0
+
+
+async def _teams(deps: Deps, only: str | None) -> list[str]:
+    async with deps.sessions() as session:
+        known = [team.team_id for team in await list_teams(session=session)]
+    if only is None:
+        return known
+    if only not in known:
+        listed = ", ".join(known) or "none yet: a team appears when it first uses the app"
+        raise UnknownTeam(f"no team {only!r} in the database (teams: {listed}).")
+    return [only]
+
+
+async def digest_now(
+    deps: Deps,
+    client: AsyncWebClient | None,
+    *,
+    team: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> CommandOutput:
+    """The digest for the seven days ending now, per team: posted, rendered, or as figures."""
+    now = deps.clock.now()
+    figures_by_team, rendered, status = {}, [], 0
+    for team_id in await _teams(deps, team):
+        schedule = await team_schedule(deps, team_id)
+        period = week_ending(now, schedule.zone, key=f"now:{now:%Y-%m-%dT%H:%M}Z")
+        if as_json:
+            figures_by_team[team_id] = (await digest_figures(deps, team_id, period)).as_json()
+        elif dry_run or client is None:
+            message = render_digest(await digest_figures(deps, team_id, period))
+            rendered.append(f"# Digest for {team_id}\n{message_as_text(message)}")
+        else:
+            result = await post_digest(deps, client, team_id, period)
+            if result.outcome is Outcome.POSTED:
+                channels = ", ".join(schedule.digest_channels)
+                rendered.append(f"Posted the digest for {team_id} to {channels}.")
+            elif result.outcome is Outcome.NOT_OURS:
+                rendered.append(f"The digest for {team_id} was already posted this minute.")
+            else:
+                rendered.append(f"The digest for {team_id} was not posted: {result.error}")
+                status = 1
+    if as_json:
+        return CommandOutput(json.dumps(figures_by_team, indent=2, sort_keys=True))
+    return CommandOutput("\n\n".join(rendered) or "No teams yet.", status)
+
+
+async def nudge_now(deps: Deps, client: AsyncWebClient | None, *, dry_run: bool) -> CommandOutput:
+    """Today's nudges for every team, sent now (or, dry, shown)."""
+    now = deps.clock.now()
+    lines, status = [], 0
+    for team_id in await _teams(deps, None):
+        schedule = await team_schedule(deps, team_id)
+        if dry_run or client is None:
+            async with deps.sessions() as session:
+                plans = await plan_nudges(session, team_id, now=now, schedule=schedule)
+            for plan in plans:
+                days = schedule.stale_after_days
+                if plan.owner is None:
+                    message = render_ownerless(plan, now=now, stale_after_days=days)
+                    where = f"to {schedule.shared_channel or '(no shared channel set)'}"
+                else:
+                    message = render_nudge(plan, now=now, stale_after_days=days)
+                    where = f"DM to {plan.owner}"
+                lines.append(f"# {team_id}: {where}\n{message_as_text(message)}")
+            if not plans:
+                lines.append(f"# {team_id}: nobody to nudge today.")
+            continue
+        report = await post_nudges(deps, client, team_id, now=now)
+        lines.append(
+            f"{team_id}: nudged {report.owners_nudged} owners about {report.leads_nudged} leads; "
+            f"{report.ownerless_leads} ownerless leads summarised; "
+            f"{report.escalated} escalated."
+        )
+        for error in report.errors:
+            lines.append(f"{team_id}: not sent: {error}")
+            status = 1
+    return CommandOutput("\n\n".join(lines) or "No teams yet.", status)

@@ -1,0 +1,330 @@
+"""The weekly digest's figures, each one SQL aggregate over a team's leads and feedback.
+
+Period bounds are half-open: [start, end). "Latest rating before end" is the rating of a
+lead's newest feedback created before end (ties broken by the higher id).
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Campaign, Feedback, Lead, LeadNudge
+from storage.nudges import stale_condition
+from storage.reactions import reaction_counts
+from storage.vocabulary import OPEN_STATUSES, Rating
+
+
+@dataclass(frozen=True)
+class LeadTotals:
+    """Leads handed over in a period, those with feedback before its end, feedback records."""
+
+    leads_handed_over: int
+    leads_with_feedback: int
+    feedback_count: int
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """How the leads one campaign (or none) handed over in the period fared."""
+
+    campaign_id: int | None
+    name: str | None
+    slug: str | None
+    leads: int
+    with_feedback: int
+    hot: int
+    junk: int
+    top_reason: str | None
+
+
+@dataclass(frozen=True)
+class UpcomingRow:
+    """A campaign launching soon."""
+
+    campaign_id: int
+    name: str
+    slug: str
+    launch_date: date
+
+
+@dataclass(frozen=True)
+class EscalatedRow:
+    """A lead whose nudges went unanswered."""
+
+    lead_id: int
+    title: str
+    owner: str | None
+    nudge_count: int
+    escalated_at: datetime
+
+
+def _handed_over_in(team_id: str, start: datetime, end: datetime) -> Any:
+    return and_(
+        col(Lead.team_id) == team_id,
+        col(Lead.handed_off_at) >= start,
+        col(Lead.handed_off_at) < end,
+    )
+
+
+def _feedback_in(team_id: str, start: datetime, end: datetime) -> Any:
+    return and_(
+        col(Feedback.team_id) == team_id,
+        col(Feedback.created_at) >= start,
+        col(Feedback.created_at) < end,
+    )
+
+
+def _latest_ratings(team_id: str, end: datetime, lead_ids: Any) -> Any:
+    """A subquery of (lead_id, rating): each listed lead's latest rating before end."""
+    ranked = (
+        select(
+            col(Feedback.lead_id).label("lead_id"),
+            col(Feedback.rating).label("rating"),
+            func.row_number()
+            .over(
+                partition_by=col(Feedback.lead_id),
+                order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            col(Feedback.team_id) == team_id,
+            col(Feedback.created_at) < end,
+            col(Feedback.lead_id).in_(lead_ids),
+        )
+        .subquery()
+    )
+    return select(ranked.c.lead_id, ranked.c.rating).where(ranked.c.rank == 1).subquery()
+
+
+async def lead_totals(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> LeadTotals:
+    """The headline counts of a period."""
+    has_feedback = (
+        select(Feedback.id)
+        .where(col(Feedback.lead_id) == col(Lead.id), col(Feedback.created_at) < end)
+        .exists()
+    )
+    handed, with_feedback = (
+        await session.exec(
+            select(func.count(), func.count(case((has_feedback, 1)))).where(
+                _handed_over_in(team_id, start, end)
+            )
+        )
+    ).one()
+    feedback_count = (
+        await session.exec(
+            select(func.count()).select_from(Feedback).where(_feedback_in(team_id, start, end))
+        )
+    ).one()
+    return LeadTotals(int(handed), int(with_feedback), int(feedback_count))
+
+
+async def rating_counts(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """For leads with feedback in the period, their latest rating before end, counted."""
+    rated_in_period = select(Feedback.lead_id).where(_feedback_in(team_id, start, end))
+    latest = _latest_ratings(team_id, end, rated_in_period)
+    rows = (
+        await session.exec(select(latest.c.rating, func.count()).group_by(latest.c.rating))
+    ).all()
+    counts = {rating.value: 0 for rating in Rating}
+    counts.update({str(rating): int(n) for rating, n in rows})
+    return counts
+
+
+async def campaign_rows(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> list[CampaignRow]:
+    """Leads handed over in the period, grouped by campaign, biggest first."""
+    handed = select(Lead.id).where(_handed_over_in(team_id, start, end))
+    latest = _latest_ratings(team_id, end, handed)
+    grouped = (
+        await session.exec(
+            select(
+                Lead.campaign_id,
+                Campaign.name,
+                Campaign.slug,
+                func.count(),
+                func.count(latest.c.lead_id),
+                func.count(case((latest.c.rating == Rating.HOT.value, 1))),
+                func.count(case((latest.c.rating == Rating.JUNK.value, 1))),
+            )
+            .select_from(Lead)
+            .outerjoin(latest, latest.c.lead_id == col(Lead.id))
+            .outerjoin(Campaign, col(Campaign.id) == col(Lead.campaign_id))
+            .where(_handed_over_in(team_id, start, end))
+            .group_by(col(Lead.campaign_id), col(Campaign.name), col(Campaign.slug))
+            .order_by(func.count().desc(), col(Campaign.name))
+        )
+    ).all()
+    reasons = await _top_reason_by_campaign(session, team_id, start, end)
+    return [
+        CampaignRow(
+            campaign_id=campaign_id,
+            name=name,
+            slug=slug,
+            leads=int(leads),
+            with_feedback=int(with_feedback),
+            hot=int(hot),
+            junk=int(junk),
+            top_reason=reasons.get(campaign_id),
+        )
+        for campaign_id, name, slug, leads, with_feedback, hot, junk in grouped
+    ]
+
+
+async def _top_reason_by_campaign(
+    session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> dict[int | None, str]:
+    counted = (
+        select(
+            col(Lead.campaign_id).label("campaign_id"),
+            col(Feedback.reason).label("reason"),
+            func.count().label("n"),
+        )
+        .select_from(Feedback)
+        .join(Lead, col(Lead.id) == col(Feedback.lead_id))
+        .where(
+            _handed_over_in(team_id, start, end),
+            col(Feedback.created_at) < end,
+            col(Feedback.reason).is_not(None),
+        )
+        .group_by(col(Lead.campaign_id), col(Feedback.reason))
+        .subquery()
+    )
+    ranked = select(
+        counted.c.campaign_id,
+        counted.c.reason,
+        func.row_number()
+        .over(
+            partition_by=counted.c.campaign_id,
+            order_by=(counted.c.n.desc(), counted.c.reason),
+        )
+        .label("rank"),
+    ).subquery()
+    rows = (
+        await session.exec(select(ranked.c.campaign_id, ranked.c.reason).where(ranked.c.rank == 1))
+    ).all()
+    return {campaign_id: str(reason) for campaign_id, reason in rows}
+
+
+async def reason_counts(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
+) -> list[tuple[str, int]]:
+    """Feedback in the period counted by reason, most first, ties by name."""
+    n = func.count().label("n")
+    rows = (
+        await session.exec(
+            select(Feedback.reason, n)
+            .where(_feedback_in(team_id, start, end), col(Feedback.reason).is_not(None))
+            .group_by(col(Feedback.reason))
+            .order_by(n.desc(), col(Feedback.reason))
+        )
+    ).all()
+    return [(str(reason), int(count)) for reason, count in rows]
+
+
+async def upcoming_campaigns(
+    *, session: AsyncSession, team_id: str, first_day: date, days: int
+) -> list[UpcomingRow]:
+    """Campaigns launching in [first_day, first_day + days), soonest first."""
+    rows = (
+        await session.exec(
+            select(Campaign)
+            .where(
+                Campaign.team_id == team_id,
+                col(Campaign.launch_date) >= first_day,
+                col(Campaign.launch_date) < first_day + timedelta(days=days),
+            )
+            .order_by(col(Campaign.launch_date), col(Campaign.name), col(Campaign.id))
+        )
+    ).all()
+    return [UpcomingRow(c.id or 0, c.name, c.slug, c.launch_date) for c in rows]
+
+
+async def campaign_reaction_counts(
+    *, session: AsyncSession, team_id: str, campaign_ids: list[int]
+) -> dict[int, dict[str, int]]:
+    """Sales' current reactions to each campaign's preview, by kind (kinds with none left out)."""
+    counts = await reaction_counts(session=session, team_id=team_id, campaign_ids=campaign_ids)
+    return {cid: {k: n for k, n in asdict(c).items() if n} for cid, c in counts.items()}
+
+
+async def stale_counts(
+    *, session: AsyncSession, team_id: str, at: datetime, stale_after_days: int, owners: int
+) -> tuple[int, list[tuple[str | None, int]]]:
+    """How many leads are stale at at, and the owners (None: no owner) who hold most."""
+    condition = stale_condition(team_id=team_id, at=at, stale_after_days=stale_after_days)
+    total = (await session.exec(select(func.count()).select_from(Lead).where(condition))).one()
+    n = func.count().label("n")
+    rows = (
+        await session.exec(
+            select(Lead.owner, n)
+            .where(condition, col(Lead.owner).is_not(None))
+            .group_by(col(Lead.owner))
+            .order_by(n.desc(), col(Lead.owner))
+            .limit(owners)
+        )
+    ).all()
+    return int(total), [(owner, int(count)) for owner, count in rows]
+
+
+async def escalated_leads(
+    *, session: AsyncSession, team_id: str, at: datetime, limit: int
+) -> tuple[list[EscalatedRow], int]:
+    """Open leads escalated before at and untouched since, oldest escalation first; and a count."""
+    condition = and_(
+        col(LeadNudge.team_id) == team_id,
+        col(LeadNudge.escalated_at).is_not(None),
+        col(LeadNudge.escalated_at) < at,
+        col(Lead.status).in_(OPEN_STATUSES),
+        col(Lead.last_touch_at) <= col(LeadNudge.escalated_at),
+    )
+    joined = (
+        select(func.count()).select_from(LeadNudge).join(Lead, col(Lead.id) == LeadNudge.lead_id)
+    )
+    total = (await session.exec(joined.where(condition))).one()
+    rows = (
+        await session.exec(
+            select(Lead, LeadNudge)
+            .join(LeadNudge, col(LeadNudge.lead_id) == col(Lead.id))
+            .where(condition)
+            .order_by(col(LeadNudge.escalated_at), col(Lead.id))
+            .limit(limit)
+        )
+    ).all()
+    found = [
+        EscalatedRow(
+            lead_id=lead.id or 0,
+            title=lead.name or lead.email or lead.external_id or f"lead {lead.id}",
+            owner=lead.owner,
+            nudge_count=nudge.nudge_count,
+            escalated_at=nudge.escalated_at,
+        )
+        for lead, nudge in rows
+    ]
+    return found, int(total)
+
+
+async def feedback_leaders(
+    *, session: AsyncSession, team_id: str, start: datetime, end: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """Who gave the most feedback in the period, most first, ties by user id."""
+    n = func.count().label("n")
+    rows = (
+        await session.exec(
+            select(Feedback.author, n)
+            .where(_feedback_in(team_id, start, end))
+            .group_by(col(Feedback.author))
+            .order_by(n.desc(), col(Feedback.author))
+            .limit(limit)
+        )
+    ).all()
+    return [(str(author), int(count)) for author, count in rows]

@@ -16,7 +16,7 @@ from storage.migrate import upgrade
 from storage.models import Feedback, Lead
 from storage.teams import ensure_team
 from storage.vocabulary import OPEN_STATUSES, Rating, Reason
-from tests.factories import REP, TEAM
+from bot.slack_requests import REP, TEAM
 
 BATCH = 10_000
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

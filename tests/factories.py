@@ -1,223 +1,59 @@
-"""Slack's requests as Slack sends them: form-encoded, signed, with realistic payloads."""
+"""Test constants and Slack's requests (from bot.slack_requests) signed with the test secret."""
 
-import hashlib
-import hmac
-import json
-import time
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
+from bot import slack_requests
+from bot.slack_requests import (
+    CHANNEL,
+    REP,
+    TEAM,
+    app_home_opened,
+    block_action,
+    block_suggestion,
+    command_form,
+    home_action,
+    message_action,
+    view_submission,
+)
 from bot.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"
-TEAM = "T0TEAM"
 OTHER_TEAM = "T0OTHER"
-REP = "U0REP"
 OTHER_REP = "U0OTHER"
-CHANNEL = "C0SALES"
+
+__all__ = [
+    "BOT_TOKEN",
+    "CHANNEL",
+    "OTHER_REP",
+    "OTHER_TEAM",
+    "REP",
+    "SIGNING_SECRET",
+    "TEAM",
+    "SlackDriver",
+    "app_home_opened",
+    "block_action",
+    "block_suggestion",
+    "command_form",
+    "home_action",
+    "message_action",
+    "sign",
+    "view_submission",
+]
 
 
 def sign(
     body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
 ) -> dict[str, str]:
-    """Slack's signature headers for a raw body."""
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    base = f"v0:{timestamp}:{body}".encode()
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": f"v0={digest}",
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
+    """Slack's signature headers for a raw body, with the test signing secret by default."""
+    return slack_requests.sign(body, secret=secret, timestamp=timestamp)
 
 
-def command_form(
-    text: str,
-    *,
-    command: str = "/leadfeedback",
-    user: str = REP,
-    team: str = TEAM,
-    channel: str = CHANNEL,
-    response_url: str = "",
-) -> dict[str, str]:
-    """The form fields of a slash command invocation."""
-    return {
-        "token": "deprecated-verification-token",
-        "team_id": team,
-        "team_domain": "acme",
-        "channel_id": channel,
-        "channel_name": "sales",
-        "user_id": user,
-        "user_name": user.lower(),
-        "command": command,
-        "text": text,
-        "api_app_id": "A0LEADLOOP",
-        "response_url": response_url,
-        "trigger_id": f"trigger-{time.monotonic_ns()}",
-    }
+class SlackDriver(slack_requests.SlackDriver):
+    """The request driver, signing with the test secret."""
 
-
-def block_action(
-    action_id: str,
-    value: str,
-    *,
-    user: str = REP,
-    team: str = TEAM,
-    response_url: str = "",
-    channel: str = CHANNEL,
-    message_ts: str | None = None,
-) -> dict[str, Any]:
-    """A block_actions payload for a button click on an ephemeral message, or, given its ts,
-    on a message in the channel."""
-    container: dict[str, Any] = {"type": "message", "is_ephemeral": True, "channel_id": channel}
-    if message_ts is not None:
-        container = {**container, "is_ephemeral": False, "message_ts": message_ts}
-    return {
-        "type": "block_actions",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": user, "team_id": team, "username": user.lower()},
-        "api_app_id": "A0LEADLOOP",
-        "trigger_id": f"trigger-{time.monotonic_ns()}",
-        "container": container,
-        "channel": {"id": channel, "name": "sales"},
-        "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
-
-
-def view_submission(
-    view: dict[str, Any], values: dict[str, Any], *, user: str = REP, team: str = TEAM
-) -> dict[str, Any]:
-    """A view_submission payload for an opened view with the given state values."""
-    return {
-        "type": "view_submission",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": user, "team_id": team},
-        "api_app_id": "A0LEADLOOP",
-        "view": {**view, "id": "V0VIEW", "team_id": team, "state": {"values": values}},
-    }
-
-
-def block_suggestion(
-    action_id: str, block_id: str, value: str, *, team: str = TEAM
-) -> dict[str, Any]:
-    """A block_suggestion payload: the user typed value into an external select."""
-    return {
-        "type": "block_suggestion",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": REP, "team_id": team},
-        "api_app_id": "A0LEADLOOP",
-        "action_id": action_id,
-        "block_id": block_id,
-        "value": value,
-        "view": {"id": "V0VIEW", "type": "modal", "team_id": team},
-    }
-
-
-def app_home_opened(*, user: str = REP, team: str = TEAM, tab: str = "home") -> dict[str, Any]:
-    """The Events API envelope Slack sends when a user opens the app's Home (or Messages) tab."""
-    return {
-        "token": "deprecated-verification-token",
-        "team_id": team,
-        "api_app_id": "A0LEADLOOP",
-        "type": "event_callback",
-        "event_id": f"Ev{time.monotonic_ns()}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": team, "user_id": "U0BOT", "is_bot": True}],
-        "event": {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": "D" + user[1:],
-            "tab": tab,
-            "event_ts": str(time.time()),
-        },
-    }
-
-
-def home_action(action_id: str, value: str, *, user: str = REP, team: str = TEAM) -> dict[str, Any]:
-    """A block_actions payload for a button click on the App Home (no response_url there)."""
-    return {
-        "type": "block_actions",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": user, "team_id": team, "username": user.lower()},
-        "api_app_id": "A0LEADLOOP",
-        "trigger_id": f"trigger-{time.monotonic_ns()}",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "view": {"id": "V0HOME", "type": "home", "team_id": team},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
-
-
-class SlackDriver:
-    """Sends signed requests to the real HTTP app, as Slack would, and reads the answers."""
-
-    def __init__(self, http: httpx.AsyncClient, standin: SlackStandIn) -> None:
-        self.http = http
-        self.standin = standin
-
-    async def post_form(self, form: dict[str, str], **sign_kwargs: Any) -> httpx.Response:
-        """POST form fields to /slack/events, signed."""
-        body = urlencode(form)
-        return await self.http.post(
-            "/slack/events", content=body, headers=sign(body, **sign_kwargs)
-        )
-
-    async def event(self, envelope: dict[str, Any]) -> httpx.Response:
-        """POST an Events API envelope as JSON to /slack/events, signed."""
-        body = json.dumps(envelope)
-        headers = sign(body) | {"Content-Type": "application/json"}
-        return await self.http.post("/slack/events", content=body, headers=headers)
-
-    async def command(self, text: str, **kwargs: Any) -> httpx.Response:
-        """Run a slash command; its response_url points at the stand-in."""
-        kwargs.setdefault("response_url", self.standin.response_url("command"))
-        return await self.post_form(command_form(text, **kwargs))
-
-    async def interact(self, payload: dict[str, Any]) -> httpx.Response:
-        """Send an interaction payload (`payload=<JSON>`)."""
-        return await self.post_form({"payload": json.dumps(payload)})
-
-    async def click(self, action_id: str, value: str, **kwargs: Any) -> httpx.Response:
-        """Click a button on an ephemeral message."""
-        kwargs.setdefault("response_url", self.standin.response_url("click"))
-        return await self.interact(block_action(action_id, value, **kwargs))
-
-
-def message_action(
-    action_id: str,
-    value: str,
-    *,
-    message: dict[str, Any],
-    channel: str,
-    user: str = REP,
-    team: str = TEAM,
-) -> dict[str, Any]:
-    """A block_actions payload for a button on a message the bot posted (a DM, say)."""
-    payload = block_action(action_id, value, user=user, team=team, channel=channel)
-    payload["container"] = {
-        "type": "message",
-        "message_ts": message["ts"],
-        "channel_id": channel,
-        "is_ephemeral": False,
-    }
-    payload["message"] = message
-    return payload
+    def __init__(self, http: httpx.AsyncClient, standin: SlackStandIn, **kwargs: Any) -> None:
+        kwargs.setdefault("signing_secret", SIGNING_SECRET)
+        super().__init__(http, standin, **kwargs)

@@ -1,10 +1,11 @@
-# The two commands of the README: `make run` and `make test`. Each sets up what it needs first.
+# The two commands of the README: `make run` (the demo) and `make test`. Each sets up what it
+# needs first. `make serve` runs the real server for a Slack workspace.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install migrate run test lint clean
+.PHONY: install migrate run serve test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +17,10 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/leadloop migrate
 
-run: migrate
+run: $(STAMP)
+	$(BIN)/leadloop demo $(ARGS)
+
+serve: migrate
 	$(BIN)/leadloop serve $(ARGS)
 
 lint: $(STAMP)

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 
 from bot.settings import normalise_database_url
+from bot.slack_requests import REP, TEAM
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
 from storage.models import Feedback, Lead
 from storage.teams import ensure_team
 from storage.vocabulary import OPEN_STATUSES, Rating, Reason
-from bot.slack_requests import REP, TEAM
 
 BATCH = 10_000
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

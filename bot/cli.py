@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, build_socket_handler
 from bot.clock import SystemClock
+from bot.demo_week import run_demo
 from bot.deps import Deps
 from bot.logging import configure_logging
 from bot.render_text import render_message
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         help="do not post digests or nudges from this process",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    demo = commands.add_parser(
+        "demo", help="play a week of leadloop against a local Slack stand-in (no workspace)"
+    )
+    demo.add_argument(
+        "--interactive", action="store_true", help="then type slash commands at a prompt"
+    )
     preview = commands.add_parser(
         "preview", help="draw a Block Kit payload (message, blocks or view) from a JSON file"
     )
@@ -256,10 +263,17 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.command == "digest":
                 output = await digest_now(
-                    deps, client, team=args.team, dry_run=args.dry_run, as_json=args.json
+                    deps,
+                    client,
+                    team=args.team,
+                    dry_run=args.dry_run,
+                    as_json=args.json,
+                    color=sys.stdout.isatty(),
                 )
             else:
-                output = await nudge_now(deps, client, dry_run=args.dry_run)
+                output = await nudge_now(
+                    deps, client, dry_run=args.dry_run, color=sys.stdout.isatty()
+                )
         except UnknownTeam as exc:
             raise StartupError(str(exc)) from None
     finally:
@@ -271,6 +285,10 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        configure_logging("WARNING")
+        asyncio.run(run_demo(sys.stdout, interactive=args.interactive))
+        return 0
     if args.command == "preview":
         try:
             _preview(args.file)

@@ -5,7 +5,9 @@ what Slack displays: a link's label, `@user`, `#channel`, `@here`, a date's fall
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 EMOJI = {
     "fire": "🔥",
@@ -58,6 +60,27 @@ class Run:
     mention: bool = False
 
 
+@dataclass(frozen=True)
+class Readers:
+    """Who reads the rendering: display names for ids, and the time zone for Slack dates."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    zone: ZoneInfo | None = None
+
+    def name(self, slack_id: str) -> str:
+        """A user's or channel's display name, else the id."""
+        return self.names.get(slack_id, slack_id)
+
+    def date(self, token: str, fallback: str) -> str:
+        """A `<!date^…>` as the reader's client shows it: local time, else the fallback."""
+        parts = token.split("^")
+        if self.zone is None or len(parts) < 2 or not parts[1].isdigit():
+            return fallback
+        moment = datetime.fromtimestamp(int(parts[1]), UTC).astimezone(self.zone)
+        return moment.strftime("%a %d %b %H:%M")
+
+
+NOBODY = Readers()
 _ANGLE_RE = re.compile(r"<([^<>]+)>")
 _STYLE_RE = re.compile(r"(`[^`\n]+`|\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~)")
 _EMOJI_RE = re.compile(r":([a-z0-9_+\-]+):")
@@ -73,14 +96,14 @@ def emojize(text: str) -> str:
     return _EMOJI_RE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
 
 
-def _angle(inner: str) -> Run:
+def _angle(inner: str, readers: Readers) -> Run:
     target, _, label = inner.partition("|")
     if target.startswith("@"):
-        return Run("@" + (label or target[1:]), mention=True)
+        return Run("@" + (label or readers.name(target[1:])), mention=True)
     if target.startswith("#"):
-        return Run("#" + (label or target[1:]), mention=True)
+        return Run("#" + (label or readers.name(target[1:]).lstrip("#")), mention=True)
     if target.startswith("!date^"):
-        return Run(unescape(label or target))
+        return Run(readers.date(target, unescape(label or target)))
     if target.startswith("!subteam^"):
         return Run("@" + (label or "group"), mention=True)
     if target.startswith("!"):
@@ -110,19 +133,14 @@ def _styled(text: str) -> list[Run]:
     return runs
 
 
-def parse_line(line: str) -> list[Run]:
+def parse_line(line: str, readers: Readers = NOBODY) -> list[Run]:
     """One line of mrkdwn as runs."""
     line = emojize(line)
     runs: list[Run] = []
     position = 0
     for match in _ANGLE_RE.finditer(line):
         runs.extend(_styled(line[position : match.start()]))
-        runs.append(_angle(match.group(1)))
+        runs.append(_angle(match.group(1), readers))
         position = match.end()
     runs.extend(_styled(line[position:]))
     return runs
-
-
-def plain_text(mrkdwn: str) -> str:
-    """What a reader sees, without styling."""
-    return "\n".join("".join(run.text for run in parse_line(line)) for line in mrkdwn.split("\n"))

@@ -4,7 +4,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.mrkdwn import parse_line
+from bot.mrkdwn import NOBODY, Readers, emojize, parse_line
 
 _CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;background:#f4f4f5;margin:0;
@@ -45,9 +45,9 @@ class Entry:
     caption: str = ""
 
 
-def _runs(line: str) -> str:
+def _runs(line: str, readers: Readers) -> str:
     out = []
-    for run in parse_line(line):
+    for run in parse_line(line, readers):
         text = html.escape(run.text)
         if run.code:
             text = f"<code>{text}</code>"
@@ -65,24 +65,24 @@ def _runs(line: str) -> str:
     return "".join(out)
 
 
-def _text(obj: Any) -> str:
+def _text(obj: Any, readers: Readers) -> str:
     if not isinstance(obj, dict):
         return html.escape(str(obj or ""))
     raw = str(obj.get("text", ""))
     if obj.get("type") == "plain_text":
-        return html.escape(raw).replace("\n", "<br>")
+        return html.escape(emojize(raw)).replace("\n", "<br>")
     lines = []
     for line in raw.split("\n"):
         if line.startswith("&gt; ") or line.startswith("> "):
-            lines.append(f"<blockquote>{_runs(line.split(' ', 1)[1])}</blockquote>")
+            lines.append(f"<blockquote>{_runs(line.split(' ', 1)[1], readers)}</blockquote>")
         else:
-            lines.append(_runs(line) + "<br>")
+            lines.append(_runs(line, readers) + "<br>")
     return "".join(lines)
 
 
-def _element(element: dict[str, Any]) -> str:
+def _element(element: dict[str, Any], readers: Readers) -> str:
     kind = element.get("type", "")
-    label = _text(element.get("text") or element.get("placeholder") or "")
+    label = _text(element.get("text") or element.get("placeholder") or "", readers)
     if kind == "button":
         return f'<span class="btn {html.escape(element.get("style", ""))}">{label}</span>'
     if kind == "image":
@@ -90,43 +90,44 @@ def _element(element: dict[str, Any]) -> str:
     if kind == "radio_buttons":
         chosen = (element.get("initial_option") or {}).get("value")
         return "<br>".join(
-            f"{'◉' if o.get('value') == chosen else '○'} {_text(o.get('text'))}"
+            f"{'◉' if o.get('value') == chosen else '○'} {_text(o.get('text'), readers)}"
             for o in element.get("options", [])
         )
     initial = element.get("initial_option") or {}
     shown = (
-        _text(initial.get("text"))
+        _text(initial.get("text"), readers)
         if initial
         else html.escape(element.get("initial_value") or element.get("initial_date") or "") or label
     )
     return f'<div class="field">{shown or "&nbsp;"}</div>'
 
 
-def render_blocks(blocks: list[dict[str, Any]]) -> str:
+def render_blocks(blocks: list[dict[str, Any]], readers: Readers = NOBODY) -> str:
     """Blocks as HTML."""
     out: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            out.append(f'<div class="hdr">{_text(block.get("text"))}</div>')
+            out.append(f'<div class="hdr">{_text(block.get("text"), readers)}</div>')
         elif kind == "section":
             if block.get("text"):
-                out.append(f"<div>{_text(block['text'])}</div>")
+                out.append(f"<div>{_text(block['text'], readers)}</div>")
             if block.get("fields"):
-                cells = "".join(f"<div>{_text(f)}</div>" for f in block["fields"])
+                cells = "".join(f"<div>{_text(f, readers)}</div>" for f in block["fields"])
                 out.append(f'<div class="fields">{cells}</div>')
             if block.get("accessory"):
-                out.append(_element(block["accessory"]))
+                out.append(_element(block["accessory"], readers))
         elif kind == "context":
             parts = " · ".join(
-                _element(e) if e.get("type") == "image" else _text(e)
+                _element(e, readers) if e.get("type") == "image" else _text(e, readers)
                 for e in block.get("elements", [])
             )
             out.append(f'<div class="ctx">{parts}</div>')
         elif kind == "divider":
             out.append("<hr>")
         elif kind == "actions":
-            out.append("<div>" + "".join(_element(e) for e in block.get("elements", [])) + "</div>")
+            buttons = "".join(_element(e, readers) for e in block.get("elements", []))
+            out.append(f"<div>{buttons}</div>")
         elif kind == "image":
             alt = html.escape(block.get("alt_text", ""))
             src = block.get("image_url", "")
@@ -138,29 +139,29 @@ def render_blocks(blocks: list[dict[str, Any]]) -> str:
         elif kind == "input":
             optional = " <span class='ctx'>(optional)</span>" if block.get("optional") else ""
             out.append(
-                f'<div class="input"><label>{_text(block.get("label"))}{optional}</label>'
-                f"{_element(block.get('element', {}))}</div>"
+                f'<div class="input"><label>{_text(block.get("label"), readers)}{optional}</label>'
+                f"{_element(block.get('element', {}), readers)}</div>"
             )
     return "\n".join(out)
 
 
-def _entry(entry: Entry) -> str:
+def _entry(entry: Entry, readers: Readers) -> str:
     if entry.kind == "step":
         return f'<div class="step">{html.escape(entry.caption)}</div>'
     payload = entry.payload
     if entry.kind == "view":
-        title = _text(payload.get("title")) or "App Home"
+        title = _text(payload.get("title"), readers) or "App Home"
         submit = payload.get("submit")
-        footer = f'<span class="btn primary">{_text(submit)}</span>' if submit else ""
-        blocks = render_blocks(payload.get("blocks", []))
+        footer = f'<span class="btn primary">{_text(submit, readers)}</span>' if submit else ""
+        blocks = render_blocks(payload.get("blocks", []), readers)
         return (
             f'<div class="msg modal"><div class="meta">{html.escape(entry.where)}</div>'
             f'<div class="title">{title}</div>{blocks}{footer}</div>'
         )
     body = (
-        render_blocks(payload["blocks"])
+        render_blocks(payload["blocks"], readers)
         if payload.get("blocks")
-        else _text({"type": "mrkdwn", "text": payload.get("text", "")})
+        else _text({"type": "mrkdwn", "text": payload.get("text", "")}, readers)
     )
     note = '<div class="eph">Only visible to you</div>' if entry.kind == "ephemeral" else ""
     css = "msg thread" if entry.kind == "reply" else "msg"
@@ -171,9 +172,9 @@ def _entry(entry: Entry) -> str:
     return f'<div class="{css}"><div class="meta">{meta}</div>{note}{body}</div>'
 
 
-def render_transcript(title: str, entries: list[Entry]) -> str:
+def render_transcript(title: str, entries: list[Entry], readers: Readers = NOBODY) -> str:
     """A whole transcript as one HTML page."""
-    items = "\n".join(_entry(e) for e in entries)
+    items = "\n".join(_entry(e, readers) for e in entries)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"

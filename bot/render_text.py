@@ -6,15 +6,16 @@ Used by `--dry-run`, `leadloop preview` and the demo, so people can read what Sl
 import textwrap
 from typing import Any
 
-from bot.mrkdwn import Run, parse_line
+from bot.mrkdwn import NOBODY, Readers, Run, emojize, parse_line
 
 _BOLD, _DIM, _ITALIC, _UNDER, _RESET = "\033[1m", "\033[2m", "\033[3m", "\033[4m", "\033[0m"
 _GREEN, _RED, _BLUE, _CYAN = "\033[32m", "\033[31m", "\033[34m", "\033[36m"
 
 
 class _Style:
-    def __init__(self, color: bool) -> None:
+    def __init__(self, color: bool, readers: Readers) -> None:
         self.color = color
+        self.readers = readers
 
     def wrap(self, text: str, *codes: str) -> str:
         return f"{''.join(codes)}{text}{_RESET}" if self.color and codes else text
@@ -56,7 +57,7 @@ def _mrkdwn(obj: Any, style: _Style, width: int, indent: str = "") -> list[str]:
             line = line.split(" ", 1)[1] if " " in line else ""
             prefix = indent + style.wrap("│ ", _DIM)
         plain_width = max(width - len(prefix), 20)
-        runs = [Run(line)] if is_plain else parse_line(line)
+        runs = [Run(emojize(line))] if is_plain else parse_line(line, style.readers)
         visible = "".join(
             r.text if not r.link or r.link == r.text else f"{r.text} ({r.link})" for r in runs
         )
@@ -69,7 +70,9 @@ def _mrkdwn(obj: Any, style: _Style, width: int, indent: str = "") -> list[str]:
 
 def _element(element: dict[str, Any], style: _Style) -> str:
     kind = element.get("type", "")
-    label = _text_of(element.get("text")) or _text_of(element.get("placeholder"))
+    label = emojize(_text_of(element.get("text")))
+    placeholder = f"‹{_text_of(element.get('placeholder'))}›" if element.get("placeholder") else ""
+    label = label or placeholder
     if kind == "button":
         colour = {"primary": _GREEN, "danger": _RED}.get(element.get("style", ""), _BOLD)
         return style.wrap(f"[ {label} ]", colour)
@@ -94,8 +97,10 @@ def _element(element: dict[str, Any], style: _Style) -> str:
             f"{marks[0] if o.get('value') == chosen else marks[1]} {_text_of(o.get('text'))}"
             for o in element.get("options", [])
         )
-    if kind == "plain_text_input":
+    if kind in {"plain_text_input", "number_input", "email_text_input", "url_text_input"}:
         return f"[ {element.get('initial_value') or label or '…'} ]"
+    if kind == "timepicker":
+        return f"[ 🕘 {element.get('initial_time') or label or 'time'} ]"
     if kind == "datepicker":
         return f"[ 📅 {element.get('initial_date') or label or 'date'} ]"
     if kind == "overflow":
@@ -105,9 +110,15 @@ def _element(element: dict[str, Any], style: _Style) -> str:
     return f"[{kind}]"
 
 
-def render_blocks(blocks: list[dict[str, Any]], *, color: bool = False, width: int = 78) -> str:
+def render_blocks(
+    blocks: list[dict[str, Any]],
+    *,
+    color: bool = False,
+    width: int = 78,
+    readers: Readers = NOBODY,
+) -> str:
     """Blocks as terminal text."""
-    style = _Style(color)
+    style = _Style(color, readers)
     out: list[str] = []
     for block in blocks:
         kind = block.get("type")
@@ -151,11 +162,18 @@ def render_blocks(blocks: list[dict[str, Any]], *, color: bool = False, width: i
     return "\n".join(out)
 
 
-def render_message(payload: dict[str, Any], *, color: bool = False, width: int = 78) -> str:
+def render_message(
+    payload: dict[str, Any],
+    *,
+    color: bool = False,
+    width: int = 78,
+    readers: Readers = NOBODY,
+) -> str:
     """A message (text and blocks) or a view (title, blocks, submit) as terminal text."""
     if payload.get("type") in {"modal", "home"}:
         title = _text_of(payload.get("title")) or "App Home"
-        body = render_blocks(payload.get("blocks", []), color=color, width=width - 4)
+        blocks = payload.get("blocks", [])
+        body = render_blocks(blocks, color=color, width=width - 4, readers=readers)
         submit = _text_of(payload.get("submit"))
         footer = (
             f"\n[ {_text_of(payload.get('close')) or 'Cancel'} ]  [ {submit} ]" if submit else ""
@@ -164,7 +182,7 @@ def render_message(payload: dict[str, Any], *, color: bool = False, width: int =
         return "\n".join("│ " + line for line in inner.split("\n"))
     blocks = payload.get("blocks") or []
     if blocks:
-        return render_blocks(blocks, color=color, width=width)
+        return render_blocks(blocks, color=color, width=width, readers=readers)
     return "\n".join(
         _mrkdwn({"type": "mrkdwn", "text": payload.get("text", "")}, _Style(color), width)
     )

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
+from bot.render_text import render_message
 from jobs.claims import Outcome
 from jobs.digest import digest_figures, post_digest, render_digest
 from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
 from jobs.schedule import team_schedule, week_ending
-from jobs.text import message_as_text
 from storage.teams import list_teams
 
 
@@ -44,6 +44,7 @@ async def digest_now(
     team: str | None,
     dry_run: bool,
     as_json: bool,
+    color: bool = False,
 ) -> CommandOutput:
     """The digest for the seven days ending now, per team: posted, rendered, or as figures."""
     now = deps.clock.now()
@@ -55,7 +56,9 @@ async def digest_now(
             figures_by_team[team_id] = (await digest_figures(deps, team_id, period)).as_json()
         elif dry_run or client is None:
             message = render_digest(await digest_figures(deps, team_id, period))
-            rendered.append(f"# Digest for {team_id}\n{message_as_text(message)}")
+            rendered.append(
+                f"# Digest for {team_id}\n{render_message(message.as_kwargs(), color=color)}"
+            )
         else:
             result = await post_digest(deps, client, team_id, period)
             if result.outcome is Outcome.POSTED:
@@ -71,7 +74,9 @@ async def digest_now(
     return CommandOutput("\n\n".join(rendered) or "No teams yet.", status)
 
 
-async def nudge_now(deps: Deps, client: AsyncWebClient | None, *, dry_run: bool) -> CommandOutput:
+async def nudge_now(
+    deps: Deps, client: AsyncWebClient | None, *, dry_run: bool, color: bool = False
+) -> CommandOutput:
     """Today's nudges for every team, sent now (or, dry, shown)."""
     now = deps.clock.now()
     lines, status = [], 0
@@ -88,7 +93,9 @@ async def nudge_now(deps: Deps, client: AsyncWebClient | None, *, dry_run: bool)
                 else:
                     message = render_nudge(plan, now=now, stale_after_days=days)
                     where = f"DM to {plan.owner}"
-                lines.append(f"# {team_id}: {where}\n{message_as_text(message)}")
+                lines.append(
+                    f"# {team_id}: {where}\n{render_message(message.as_kwargs(), color=color)}"
+                )
             if not plans:
                 lines.append(f"# {team_id}: nobody to nudge today.")
             continue

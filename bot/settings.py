@@ -119,13 +119,14 @@ class Settings(BaseSettings):
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
     webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
 
-    # Shared goals' default targets (shares as fractions, hours as hours); None: switched off.
-    goal_coverage: float | None = _env("LEADLOOP_GOAL_COVERAGE", default=0.8)
-    goal_junk_share: float | None = _env("LEADLOOP_GOAL_JUNK_SHARE", default=0.1)
+    # Shared goals' default targets, None: switched off. Shares are given in percent and held
+    # as fractions (the defaults are validated too); hours are hours.
+    goal_coverage: float | None = _env("LEADLOOP_GOAL_COVERAGE", default=80)
+    goal_junk_share: float | None = _env("LEADLOOP_GOAL_JUNK_SHARE", default=10)
     goal_first_feedback_hours: float | None = _env(
         "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", default=48.0
     )
-    goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=0.5)
+    goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=50)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 900, 100
 ALT_TEXT_MAX = 1000
 CAMPAIGNS_MAX = 5
-NAME_MAX = 24
+NAME_MAX = 20
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, VERMILLION, ORANGE, SKY_BLUE, GREY = "#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#6E6E6E"
@@ -56,11 +56,10 @@ def _draw_trend(axes: Axes, data: ChartData) -> None:
         axes.plot(x, _percent(values), color=colour, marker=marker, markersize=11,
                   linewidth=4, linestyle=style, label=label)  # fmt: skip
         if target is not None:
-            axes.axhline(target * 100, color=colour, linestyle="--", linewidth=2.5, alpha=0.9)
-            axes.annotate(f"target {target:.0%}", xy=(x[-1], target * 100), xytext=(8, 0),
-                          textcoords="offset points", va="center", fontsize=17,
-                          color=colour, fontweight="bold", annotation_clip=False)  # fmt: skip
-    axes.set_ylim(0, 105)
+            axes.axhline(target * 100, color=colour, linestyle="--", linewidth=3,
+                         label=f"target {target:.0%}")  # fmt: skip
+    # Head room above 100% keeps the legend clear of the lines.
+    axes.set_ylim(0, 132)
     axes.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     axes.set_xticks(x, data.week_labels)
     axes.set_xlim(-0.4, len(x) - 0.6)
@@ -68,8 +67,7 @@ def _draw_trend(axes: Axes, data: ChartData) -> None:
     axes.tick_params(axis="x", labelrotation=45)
     axes.grid(axis="y", color="#DDDDDD", linewidth=1)
     axes.set_title("Weekly trend (week ending)", fontsize=21, loc="left", pad=12)
-    axes.legend(fontsize=17, loc="upper left", frameon=False, ncols=2,
-                bbox_to_anchor=(0, 1.0))  # fmt: skip
+    axes.legend(fontsize=16, loc="upper left", frameon=False, ncols=2, handlelength=2.5)
     axes.spines[["top", "right"]].set_visible(False)
 
 
@@ -96,8 +94,8 @@ def _draw_campaigns(axes: Axes, data: ChartData) -> None:
     axes.tick_params(axis="both", labelsize=17)
     axes.set_xlabel("leads rated", fontsize=17)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.legend(fontsize=17, ncols=4, loc="lower left", bbox_to_anchor=(0, 1.0),
-                frameon=False, handlelength=1.5)  # fmt: skip
+    axes.legend(fontsize=17, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+                reverse=False, handlelength=1.5)  # fmt: skip
 
 
 def render_chart(data: ChartData) -> bytes:

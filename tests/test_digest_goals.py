@@ -1,17 +1,23 @@
 """Shared goals in the digest: the section, `--json`'s goals, and the chart in the thread."""
 
+import json
+from pathlib import Path
+
 import pytest
 
+from bot.cli import main
 from bot.deps import Deps
 from bot.settings import SettingsError, load_settings
 from bot.slack_standin import SlackStandIn, block_kit_errors
 from jobs.claims import Outcome
+from jobs.commands import digest_now
 from jobs.digest import chart_data, compute_digest, digest_figures, post_digest, render_digest
 from jobs.goal_chart import render_chart
 from jobs.schedule import week_ending
 from storage.goal_targets import GoalTargets
 from tests.factories import TEAM
 from tests.helpers import job_client, no_sleep, texts_of, with_settings
+from tests.test_goal_chart import png_size
 from tests.test_goal_series import END, UTC_ZONE, seed_three_weeks
 
 DIGEST_CHANNEL = "C0DIGEST"
@@ -132,3 +138,28 @@ async def test_an_upload_that_fails_once_is_retried_and_lands_once(
     assert len(standin.messages(DIGEST_CHANNEL)) == 1
     ok = [c for c in standin.calls_to("files.completeUploadExternal") if c.response["ok"]]
     assert len(ok) == 1
+
+
+async def test_digest_dry_run_writes_the_chart_and_json_lists_the_goals(
+    deps: Deps, tmp_path: Path
+) -> None:
+    await seed_three_weeks(deps)
+    chart = tmp_path / "goals.png"
+    output = await digest_now(deps, None, team=TEAM, dry_run=True, as_json=False, chart=chart)
+    assert output.status == 0 and f"Chart written to {chart}" in output.text
+    assert "Shared goals" in output.text
+    assert png_size(chart.read_bytes()) == (1200, 900)
+    as_json = await digest_now(deps, None, team=TEAM, dry_run=False, as_json=True)
+    goals = json.loads(as_json.text)[TEAM]["goals"]
+    assert [g["name"] for g in goals] == [
+        "coverage",
+        "junk_share",
+        "time_to_first_feedback_hours",
+        "preview_reaction_rate",
+    ]
+    assert set(goals[0]) == {"name", "value", "target", "on_track", "previous"}
+
+
+def test_chart_needs_a_dry_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["digest", "--now", "--chart", "goals.png"]) == 2
+    assert "add --dry-run" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, or_, union_all
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -98,18 +99,6 @@ def _days_table(days: Sequence[tuple[date, int, datetime]]) -> Any:
     return union_all(*rows).subquery("launch_days")
 
 
-def _first_feedback(team_id: str) -> Any:
-    return (
-        select(
-            col(Feedback.lead_id).label("lead_id"),
-            func.min(Feedback.created_at).label("first_at"),
-        )
-        .where(col(Feedback.team_id) == team_id)
-        .group_by(col(Feedback.lead_id))
-        .subquery("first_feedback")
-    )
-
-
 def _aligned(count: int, rows: Sequence[Any]) -> list[float | None]:
     found = {int(index): value for index, value in rows}
     return [None if found.get(i) is None else float(found[i]) for i in range(count)]
@@ -124,9 +113,13 @@ async def coverage_series(
 ) -> list[float | None]:
     """Per week: the share of leads handed over with feedback before the week's end."""
     w = _weeks_table(weeks)
-    first = _first_feedback(team_id)
+    has_feedback = (
+        select(Feedback.id)
+        .where(col(Feedback.lead_id) == col(Lead.id), col(Feedback.created_at) < w.c.week_end)
+        .exists()
+    )
     handed = func.count(col(Lead.id))
-    with_feedback = func.count(case((first.c.first_at < w.c.week_end, 1)))
+    with_feedback = func.count(case((has_feedback, 1)))
     rows = (
         await session.exec(
             select(w.c.idx, _share(with_feedback, handed))
@@ -139,7 +132,6 @@ async def coverage_series(
                     col(Lead.handed_off_at) < w.c.week_end,
                 ),
             )
-            .outerjoin(first, first.c.lead_id == col(Lead.id))
             .group_by(w.c.idx)
         )
     ).all()
@@ -191,8 +183,24 @@ async def first_feedback_hours_series(
 ) -> list[float | None]:
     """Per week: the median hours from hand-off to first feedback, for first feedback in it."""
     w = _weeks_table(weeks)
-    first = _first_feedback(team_id)
-    hours = hours_between(first.c.first_at, col(Lead.handed_off_at))
+    earlier = aliased(Feedback)
+    # A lead's first feedback: one in the week with none before it (an index probe per
+    # record, where grouping every record the team ever gave would read them all).
+    is_first = ~(
+        select(earlier.id)
+        .where(
+            col(earlier.lead_id) == col(Feedback.lead_id),
+            or_(
+                col(earlier.created_at) < col(Feedback.created_at),
+                and_(
+                    col(earlier.created_at) == col(Feedback.created_at),
+                    col(earlier.id) < col(Feedback.id),
+                ),
+            ),
+        )
+        .exists()
+    )
+    hours = hours_between(col(Feedback.created_at), col(Lead.handed_off_at))
     ordered = (
         select(
             w.c.idx.label("idx"),
@@ -201,8 +209,16 @@ async def first_feedback_hours_series(
             func.count().over(partition_by=w.c.idx).label("n"),
         )
         .select_from(w)
-        .join(first, and_(first.c.first_at >= w.c.week_start, first.c.first_at < w.c.week_end))
-        .join(Lead, col(Lead.id) == first.c.lead_id)
+        .join(
+            Feedback,
+            and_(
+                col(Feedback.team_id) == team_id,
+                col(Feedback.created_at) >= w.c.week_start,
+                col(Feedback.created_at) < w.c.week_end,
+                is_first,
+            ),
+        )
+        .join(Lead, col(Lead.id) == col(Feedback.lead_id))
         .subquery("ordered")
     )
     # The middle row, or the mean of the middle two, without a percentile function

@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--team", help="only this Slack team id (default: every team)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
     digest.add_argument("--json", action="store_true", help="print the figures as JSON")
+    digest.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="with --dry-run: write the goals chart here"
+    )
     nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
     nudge.add_argument("--now", action="store_true", required=True, help="send them now")
     nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
@@ -253,6 +256,11 @@ def _job_client(settings: Settings) -> AsyncWebClient:
 
 
 async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "chart", None) is not None:
+        if not args.dry_run:
+            raise StartupError("--chart writes the chart of a dry run: add --dry-run.")
+        if not args.chart.parent.is_dir():
+            raise StartupError(f"cannot write the chart: no folder {args.chart.parent}.")
     posts = not (args.dry_run or getattr(args, "json", False))
     if posts:
         settings.require("SLACK_BOT_TOKEN")
@@ -269,6 +277,7 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
                     dry_run=args.dry_run,
                     as_json=args.json,
                     color=sys.stdout.isatty(),
+                    chart=args.chart,
                 )
             else:
                 output = await nudge_now(

@@ -8,6 +8,7 @@ for the HTML transcript.
 """
 
 import asyncio
+import base64
 import json
 import sys
 import tempfile
@@ -46,7 +47,6 @@ _QUIET_METHODS = {
     "chat.getPermalink",
     "users.info",
     "files.getUploadURLExternal",
-    "files.completeUploadExternal",
 }
 
 
@@ -189,6 +189,10 @@ class DemoApp:
                 self.show("ephemeral", params, self.where(params.get("channel")))
             elif call.method in ("views.open", "views.push"):
                 self.show("view", params["view"], "a modal")
+            elif call.method == "files.completeUploadExternal":
+                self.show(
+                    "reply", self._uploaded_images(params), self.where(params.get("channel_id"))
+                )
             elif call.method == "views.publish":
                 self.show("view", params["view"], f"App Home of {self.where(params['user_id'])}")
         self._calls_seen = len(calls)
@@ -197,6 +201,21 @@ class DemoApp:
             kind = "updated" if response.body.get("replace_original") else "ephemeral"
             self.show(kind, response.body, "you")
         self._responses_seen = len(responses)
+
+    def _uploaded_images(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Files shared in a thread, as image blocks (inline, so the transcript stays whole)."""
+        blocks = []
+        for entry in params.get("files") or []:
+            content = self.standin.upload_content(entry.get("id", ""))
+            title = entry.get("title") or "file"
+            if content.startswith(b"\x89PNG"):
+                data = "data:image/png;base64," + base64.b64encode(content).decode()
+                alt = entry.get("alt_txt") or title
+                blocks.append({"type": "image", "image_url": data, "alt_text": alt})
+            else:
+                blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": title}]})
+        text = params.get("initial_comment") or "Shared a file"
+        return {"text": text, "blocks": blocks}
 
     # Acting as Slack users
 

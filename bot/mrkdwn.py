@@ -44,6 +44,14 @@ EMOJI = {
     "large_yellow_circle": "🟡",
     "arrow_up": "⬆️",
     "arrow_down": "⬇️",
+    "first_place_medal": "🥇",
+    "second_place_medal": "🥈",
+    "third_place_medal": "🥉",
+    "rotating_light": "🚨",
+    "lock": "🔒",
+    "heavy_minus_sign": "➖",
+    "grey_question": "❔",
+    "mega": "📣",
 }
 
 
@@ -82,7 +90,13 @@ class Readers:
 
 NOBODY = Readers()
 _ANGLE_RE = re.compile(r"<([^<>]+)>")
-_STYLE_RE = re.compile(r"(`[^`\n]+`|\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~)")
+# Slack styles only at word edges: snake_case_words and a*b*c stay as typed.
+_STYLE_RE = re.compile(
+    r"(`[^`\n]+`"
+    r"|(?<![\w*])\*[^*\n]+\*(?![\w*])"
+    r"|(?<![\w_])_[^_\n]+_(?![\w_])"
+    r"|(?<![\w~])~[^~\n]+~(?![\w~]))"
+)
 _EMOJI_RE = re.compile(r":([a-z0-9_+\-]+):")
 
 

@@ -184,5 +184,5 @@ def render_message(
     if blocks:
         return render_blocks(blocks, color=color, width=width, readers=readers)
     return "\n".join(
-        _mrkdwn({"type": "mrkdwn", "text": payload.get("text", "")}, _Style(color), width)
+        _mrkdwn({"type": "mrkdwn", "text": payload.get("text", "")}, _Style(color, readers), width)
     )

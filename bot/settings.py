@@ -33,6 +33,10 @@ HINTS: dict[str, str] = {
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
     "LEADLOOP_WEBHOOK_SECRET": "a random string of at least 16 characters (openssl rand -hex 32)",
+    "LEADLOOP_GOAL_COVERAGE": "a percentage from 0 to 100 such as 80, or off",
+    "LEADLOOP_GOAL_JUNK_SHARE": "a percentage from 0 to 100 such as 10, or off",
+    "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS": "a number of hours from 1 to 720 such as 48, or off",
+    "LEADLOOP_GOAL_PREVIEW_REACTIONS": "a percentage from 0 to 100 such as 50, or off",
 }
 
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
@@ -42,6 +46,26 @@ _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 MIN_SECRET_LENGTH = 16
+
+
+GOAL_HOURS_MIN, GOAL_HOURS_MAX = 1, 720
+_GOAL_OFF = {"", "off", "none", "no", "false"}
+
+
+def _goal_number(value: Any, *, suffix: str) -> float | None:
+    """A goal's target as written in the environment: a number, or off (None)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError("not a number")
+    text = value.strip().lower()
+    if text in _GOAL_OFF:
+        return None
+    if not re.fullmatch(rf"\d{{1,4}}(\.\d+)?\s*{re.escape(suffix)}?", text):
+        raise ValueError("not a number")
+    return float(text.rstrip(suffix).strip())
 
 
 class SettingsError(Exception):
@@ -94,6 +118,15 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
     webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
+
+    # Shared goals' default targets, None: switched off. Shares are given in percent and held
+    # as fractions (the defaults are validated too); hours are hours.
+    goal_coverage: float | None = _env("LEADLOOP_GOAL_COVERAGE", default=80)
+    goal_junk_share: float | None = _env("LEADLOOP_GOAL_JUNK_SHARE", default=10)
+    goal_first_feedback_hours: float | None = _env(
+        "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", default=48.0
+    )
+    goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=50)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -185,6 +218,26 @@ class Settings(BaseSettings):
         if not all(isinstance(user, str) and _USER_RE.match(user) for user in value):
             raise ValueError("not a list of user ids")
         return tuple(value)
+
+    @field_validator("goal_coverage", "goal_junk_share", "goal_preview_reactions", mode="before")
+    @classmethod
+    def _goal_percent(cls, value: Any) -> Any:
+        number = _goal_number(value, suffix="%")
+        if number is None:
+            return None
+        if not 0 <= number <= 100:
+            raise ValueError("not a percentage")
+        return number / 100
+
+    @field_validator("goal_first_feedback_hours", mode="before")
+    @classmethod
+    def _goal_hours(cls, value: Any) -> Any:
+        number = _goal_number(value, suffix="h")
+        if number is None:
+            return None
+        if not GOAL_HOURS_MIN <= number <= GOAL_HOURS_MAX:
+            raise ValueError("not a number of hours")
+        return number
 
     @field_validator("log_level")
     @classmethod

@@ -421,6 +421,11 @@ class SlackStandIn:
         with self._lock:
             return {fid: u["size"] for fid, u in self._uploads.items() if u["size"] is not None}
 
+    def upload_content(self, file_id: str) -> bytes:
+        """The bytes uploaded for a file id (empty if none arrived)."""
+        with self._lock:
+            return bytes(self._uploads.get(file_id, {}).get("content") or b"")
+
     def calls_to(self, method: str) -> list[ApiCall]:
         """All calls of `method`, failed or not, in order."""
         with self._lock:
@@ -504,11 +509,12 @@ class SlackStandIn:
         with self._lock:
             self._responses.append(ResponseUrlPost(name, body))
 
-    def _record_upload(self, file_id: str, size: int) -> bool:
+    def _record_upload(self, file_id: str, content: bytes) -> bool:
         with self._lock:
             if file_id not in self._uploads:
                 return False
-            self._uploads[file_id]["size"] = size
+            self._uploads[file_id]["size"] = len(content)
+            self._uploads[file_id]["content"] = content
             return True
 
     def _answer(self, method: str, params: Params, token: str | None) -> Answer:
@@ -927,7 +933,7 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     self._send(200, "ok", "text/plain")
             elif len(parts) == 2 and parts[0] == "upload" and self.command == "POST":
-                if standin._record_upload(parts[1], len(body)):
+                if standin._record_upload(parts[1], body):
                     self._send(200, f"OK - {len(body)}", "text/plain")
                 else:
                     self._send(404, "file_not_found", "text/plain")

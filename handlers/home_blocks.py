@@ -22,6 +22,8 @@ from handlers.blocks import (
     truncate,
 )
 from handlers.feedback_blocks import RATING_EMOJI, lead_line
+from handlers.goal_blocks import goal_line
+from jobs.goals import GoalStatus
 from storage.campaigns import CampaignQuality
 from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
@@ -55,6 +57,8 @@ class HomeData:
     failing: tuple[JobStatus, ...] = ()
     # A one-line note on what the user just did from the Home (mrkdwn, already escaped).
     notice: str | None = None
+    # The switched-on shared goals over the last seven days, against the seven before.
+    goals: list[GoalStatus] = field(default_factory=list)
 
     @property
     def is_rep(self) -> bool:
@@ -132,6 +136,19 @@ def _admin_blocks(data: HomeData) -> list[Block]:
             accessory=button("Settings", action_id=ids.HOME_OPEN_SETTINGS, value="open"),
         ),
         context(summary),
+    ]
+
+
+def _goal_blocks(data: HomeData) -> list[Block]:
+    lines = [goal_line(g.name, g.value, g.target, g.on_track, g.previous) for g in data.goals]
+    fix = " Admins set the targets in Settings." if data.is_admin else ""
+    return [
+        header("Shared goals"),
+        section("\n".join(lines)),
+        context(
+            "The targets sales and marketing agreed on: the last 7 days, "
+            f"against the 7 days before.{fix}"
+        ),
     ]
 
 
@@ -267,6 +284,8 @@ def home_view(data: HomeData) -> Block:
     if data.is_admin:
         blocks += _admin_blocks(data)
     blocks += [section("\n".join([digest_line(data), *failure_lines(data)])), divider()]
+    if data.goals:
+        blocks += _goal_blocks(data)
     if data.is_newcomer:
         blocks += _newcomer_blocks()
     if data.is_rep:

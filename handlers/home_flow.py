@@ -12,6 +12,7 @@ from bot.schedule_math import next_occurrence, start_of_week
 from handlers import home_blocks
 from handlers.admins import WorkspaceAdmins
 from handlers.home_blocks import HomeData
+from jobs.goals import compute_goals
 from storage.campaigns import owned_campaigns_quality
 from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
 from storage.jobs import failing_jobs
@@ -57,6 +58,13 @@ async def read_home(
         campaigns=campaigns,
         campaigns_total=campaigns_total,
         failing=tuple(await failing_jobs(session=session, team_id=team_id)),
+        goals=(
+            await compute_goals(
+                session, team_id, end=now, zone=team.zone, targets=team.goals, weeks=2
+            )
+        ).statuses
+        if team.goals.enabled
+        else [],
         reactions=await reaction_counts(
             session=session,
             team_id=team_id,

@@ -81,6 +81,9 @@ SETTINGS_TIMEZONE_BLOCK = "set_timezone"
 SETTINGS_TIMEZONE_ACTION = "set_timezone_value"
 SETTINGS_ADMINS_BLOCK = "set_admins"
 SETTINGS_ADMINS_ACTION = "set_admins_pick"
+# Shared goals' targets: this prefix plus the goal's name, for the block and its input alike.
+SETTINGS_GOAL_BLOCK_PREFIX = "set_goal:"
+SETTINGS_GOAL_ACTION_PREFIX = "set_goal_value:"
 
 # Stale-lead nudges (DMs): one section and one actions block per lead, ids end in the lead id.
 NUDGE_LEAD_BLOCK_PREFIX = "nudge_lead:"

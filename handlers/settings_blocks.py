@@ -10,6 +10,13 @@ from typing import Any
 from bot.schedule_math import WEEKDAYS, canonical_zone, format_weekdays, parse_weekdays
 from handlers import ids
 from handlers.blocks import Block, option, plain, section
+from storage.goal_targets import (
+    FIRST_FEEDBACK_HOURS_RANGE,
+    GOAL_LABELS,
+    HIGHER_IS_BETTER,
+    Goal,
+    GoalTargets,
+)
 from storage.team_settings import (
     ADMIN_USERS_MAX,
     DIGEST_CHANNELS_MAX,
@@ -56,6 +63,45 @@ def _timepicker(action_id: str, initial: str) -> Block:
         "initial_time": initial,
         "placeholder": plain("Pick a time"),
     }
+
+
+def _goal_ids(goal: Goal) -> tuple[str, str]:
+    return ids.SETTINGS_GOAL_BLOCK_PREFIX + goal.value, ids.SETTINGS_GOAL_ACTION_PREFIX + goal.value
+
+
+def _goal_range(goal: Goal) -> tuple[int, int]:
+    return FIRST_FEEDBACK_HOURS_RANGE if goal is Goal.TIME_TO_FIRST_FEEDBACK else (0, 100)
+
+
+def _goal_label(goal: Goal) -> str:
+    unit = "hours" if goal is Goal.TIME_TO_FIRST_FEEDBACK else "%"
+    bound = "at least" if HIGHER_IS_BETTER[goal] else "at most"
+    return f"{GOAL_LABELS[goal]}: {bound} ({unit})"
+
+
+def _goal_inputs(goals: GoalTargets) -> list[Block]:
+    blocks: list[Block] = [
+        section(
+            "*:dart: Shared goals*: the targets sales and marketing agreed on, shown in the "
+            "weekly digest and on everyone's Home. Leave a target empty to switch that goal off."
+        )
+    ]
+    for goal in Goal:
+        block_id, action_id = _goal_ids(goal)
+        low, high = _goal_range(goal)
+        element: Block = {
+            "type": "number_input",
+            "action_id": action_id,
+            "is_decimal_allowed": True,
+            "min_value": str(low),
+            "max_value": str(high),
+        }
+        target = goals.target(goal)
+        if target is not None:
+            shown = target if goal is Goal.TIME_TO_FIRST_FEEDBACK else target * 100
+            element["initial_value"] = f"{shown:g}"
+        blocks.append(_input(block_id, _goal_label(goal), element, optional=True))
+    return blocks
 
 
 def settings_modal(team: TeamSettings) -> Block:
@@ -151,6 +197,7 @@ def settings_modal(team: TeamSettings) -> Block:
             "always may.",
             optional=True,
         ),
+        *_goal_inputs(team.goals),
     ]
     return {
         "type": "modal",
@@ -207,6 +254,36 @@ def _option_values(element: dict[str, Any]) -> list[str] | None:
         return None
     chosen = [o.get("value") for o in options if isinstance(o, dict)]
     return [v for v in chosen if isinstance(v, str)] if len(chosen) == len(options) else None
+
+
+def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
+    """The submitted targets; None when the modal had no goal inputs (opened before they were)."""
+    if not isinstance(values, dict) or not any(_goal_ids(g)[0] in values for g in Goal):
+        return None
+    targets: dict[str, float | None] = {}
+    for goal in Goal:
+        block_id, action_id = _goal_ids(goal)
+        text = _element(values, block_id, action_id).get("value")
+        low, high = _goal_range(goal)
+        if text is None or (isinstance(text, str) and not text.strip()):
+            targets[goal.value] = None
+            continue
+        number = (
+            float(text)
+            if isinstance(text, str) and re.fullmatch(r"\s*\d{1,4}(\.\d{1,2})?\s*", text)
+            else None
+        )
+        if number is None or not low <= number <= high:
+            unit = "hours" if goal is Goal.TIME_TO_FIRST_FEEDBACK else "per cent"
+            errors[block_id] = (
+                f"Use a number from {low} to {high} ({unit}), or leave it empty to switch "
+                "this goal off."
+            )
+            continue
+        targets[goal.value] = number if goal is Goal.TIME_TO_FIRST_FEEDBACK else number / 100
+    if len(targets) < len(Goal):
+        return None
+    return GoalTargets(**targets)
 
 
 def read_settings(values: Any) -> SettingsChange | dict[str, str]:
@@ -273,6 +350,7 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
     )
     if admins is None:
         errors[ids.SETTINGS_ADMINS_BLOCK] = f"Pick up to {ADMIN_USERS_MAX} people from the list."
+    goals = _read_goals(values, errors)
     if errors:
         return errors
     assert channels is not None and admins is not None and nudge_days is not None
@@ -286,4 +364,5 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
         stale_after_days=stale,
         timezone=str(zone),
         admin_users=admins,
+        goals=goals,
     )

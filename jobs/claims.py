@@ -1,4 +1,4 @@
-"""Exactly-once posting: claim the run in the database, post, record the Slack ts.
+"""Exactly-once posting: claim the run in the database, post, record the Slack ts (or file id).
 
 The Slack client already retries 429s and 5xx answers; when it still fails, the claim is
 released as failed and taken again after a back-off, up to a few attempts. Because the
@@ -14,7 +14,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 AfterPost = Callable[[AsyncSession, str, str], Awaitable[None]]
+Attempt = Callable[[], Awaitable[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def describe_failure(exc: Exception) -> str:
     """A short, token-free description of why a Slack call failed."""
     if isinstance(exc, SlackApiError):
         return f"Slack answered {exc.response.status_code}: {exc.response.get('error')}"
+    if isinstance(exc, SlackRequestError):
+        return "SlackRequestError: Slack refused the file upload"
     return f"{type(exc).__name__}: could not reach Slack"
 
 
@@ -86,6 +89,39 @@ async def post_once(
 
     after_post(session, channel_id, ts) runs in the transaction that marks the claim posted.
     """
+
+    async def post() -> tuple[str, str]:
+        response = await post_or_join(client, channel, message)
+        return str(response.get("channel") or channel), str(response["ts"])
+
+    return await run_once(
+        deps,
+        team_id=team_id,
+        job=job,
+        period=period,
+        attempt=post,
+        after_post=after_post,
+        sleep=sleep,
+        policy=policy,
+    )
+
+
+async def run_once(
+    deps: Deps,
+    *,
+    team_id: str,
+    job: str,
+    period: str,
+    attempt: Attempt,
+    after_post: AfterPost | None = None,
+    sleep: Sleep = asyncio.sleep,
+    policy: RetryPolicy = DEFAULT_RETRY,
+) -> PostResult:
+    """Run attempt once for (team, job, period) under a claim, retrying failures with back-off.
+
+    attempt() sends something to Slack and returns (channel id, ts or file id), which the
+    claim records; after_post(session, channel_id, ts) runs in the same transaction.
+    """
     error = "not attempted"
     while True:
         async with deps.sessions.begin() as session:
@@ -101,8 +137,8 @@ async def post_once(
         if claim is None:
             return PostResult(Outcome.NOT_OURS) if error == "not attempted" else _gave_up(error)
         try:
-            response = await post_or_join(client, channel, message)
-        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            posted_in, ts = await attempt()
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = describe_failure(exc)
             logger.warning(
                 "%s for team %s (%s), attempt %s failed: %s",
@@ -118,7 +154,6 @@ async def post_once(
                 return _gave_up(error)
             await sleep(policy.delay(claim.attempts))
             continue
-        ts, posted_in = str(response["ts"]), str(response.get("channel") or channel)
         async with deps.sessions.begin() as session:
             await mark_posted(
                 session=session,

@@ -1,14 +1,17 @@
 """`leadloop digest --now` and `leadloop nudge --now`: the jobs on demand, for the CLI to print."""
 
+import asyncio
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.render_text import render_message
 from jobs.claims import Outcome
-from jobs.digest import digest_figures, post_digest, render_digest
+from jobs.digest import chart_data, digest_figures, post_digest, render_digest
+from jobs.goal_chart import alt_text, render_chart
 from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
 from jobs.schedule import team_schedule, week_ending
 from storage.teams import list_teams
@@ -45,20 +48,36 @@ async def digest_now(
     dry_run: bool,
     as_json: bool,
     color: bool = False,
+    chart: Path | None = None,
 ) -> CommandOutput:
-    """The digest for the seven days ending now, per team: posted, rendered, or as figures."""
+    """The digest for the seven days ending now, per team: posted, rendered, or as figures.
+
+    With chart (and dry_run), each team's goals chart is written there as PNG too.
+    """
     now = deps.clock.now()
     figures_by_team, rendered, status = {}, [], 0
-    for team_id in await _teams(deps, team):
+    teams = await _teams(deps, team)
+    for team_id in teams:
         schedule = await team_schedule(deps, team_id)
         period = week_ending(now, schedule.zone, key=f"now:{now:%Y-%m-%dT%H:%M}Z")
         if as_json:
             figures_by_team[team_id] = (await digest_figures(deps, team_id, period)).as_json()
         elif dry_run or client is None:
-            message = render_digest(await digest_figures(deps, team_id, period))
-            rendered.append(
-                f"# Digest for {team_id}\n{render_message(message.as_kwargs(), color=color)}"
-            )
+            figures = await digest_figures(deps, team_id, period)
+            message = render_digest(figures)
+            text = render_message(message.as_kwargs(), color=color)
+            rendered.append(f"# Digest for {team_id}\n{text}")
+            if chart is not None:
+                path = chart_path(chart, team_id, several=len(teams) > 1)
+                data = chart_data(figures)
+                png = await asyncio.to_thread(render_chart, data)
+                try:
+                    await asyncio.to_thread(path.write_bytes, png)
+                except OSError as exc:
+                    rendered.append(f"Could not write the chart to {path}: {exc.strerror}.")
+                    status = 1
+                    continue
+                rendered.append(f"Chart written to {path} ({len(png):,} bytes). {alt_text(data)}")
         else:
             result = await post_digest(deps, client, team_id, period)
             if result.outcome is Outcome.POSTED:
@@ -72,6 +91,11 @@ async def digest_now(
     if as_json:
         return CommandOutput(json.dumps(figures_by_team, indent=2, sort_keys=True))
     return CommandOutput("\n\n".join(rendered) or "No teams yet.", status)
+
+
+def chart_path(chart: Path, team_id: str, *, several: bool) -> Path:
+    """Where a team's chart goes: the path given, with the team id added if there are several."""
+    return chart.with_name(f"{chart.stem}-{team_id}{chart.suffix}") if several else chart
 
 
 async def nudge_now(

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,15 +25,24 @@ from handlers.blocks import (
     truncate,
 )
 from handlers.feedback_blocks import RATING_EMOJI
-from jobs.claims import Outcome, PostResult, Sleep, post_once
+from handlers.goal_blocks import goal_line
+from jobs.claims import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
+from jobs.goal_chart import ChartData, alt_text, render_chart
+from jobs.goals import GoalStatus, compute_goals
 from jobs.schedule import Period, team_schedule
 from storage import digest as queries
+from storage.goal_targets import Goal, GoalTargets
 from storage.jobs import record_job_result
+from storage.team_settings import effective_settings
 from storage.vocabulary import Rating
 
 logger = logging.getLogger(__name__)
 
 DIGEST_JOB = "digest"
+CHART_JOB = "digest_chart"
+# A chart is a nice-to-have: two tries, then the digest stands alone.
+CHART_RETRY = RetryPolicy(attempts=2)
+CHART_CAMPAIGNS = 5
 UPCOMING_DAYS = 14
 STALE_OWNERS_MAX = 5
 LEADERS_MAX = 5
@@ -88,6 +97,9 @@ class DigestFigures:
     feedback_leaders: list[dict[str, Any]]
     previous: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    # The switched-on shared goals this week, and every goal's 12-week series for the chart.
+    goals: list[GoalStatus] = field(default_factory=list)
+    goal_trend: dict[str, Any] = field(default_factory=dict)
 
     @property
     def quiet(self) -> bool:
@@ -113,9 +125,18 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 async def compute_digest(
-    session: AsyncSession, team_id: str, period: Period, *, stale_after_days: int, zone: ZoneInfo
+    session: AsyncSession,
+    team_id: str,
+    period: Period,
+    *,
+    stale_after_days: int,
+    zone: ZoneInfo,
+    goals: GoalTargets | None = None,
 ) -> DigestFigures:
-    """The digest's figures for [period.start, period.end), with the period before's changes."""
+    """The digest's figures for [period.start, period.end), with the period before's changes.
+
+    With goals, the shared goals for the local week ending at period.end are added.
+    """
     start, end = period.start, period.end
     totals = await queries.lead_totals(session=session, team_id=team_id, start=start, end=end)
     before = period.before()
@@ -144,6 +165,11 @@ async def compute_digest(
         session=session, team_id=team_id, start=start, end=end, limit=LEADERS_MAX
     )
     coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
+    report = (
+        None
+        if goals is None
+        else await compute_goals(session, team_id, end=end, zone=zone, targets=goals)
+    )
     previous = {
         "leads_handed_over": earlier.leads_handed_over,
         "leads_with_feedback": earlier.leads_with_feedback,
@@ -174,6 +200,8 @@ async def compute_digest(
                 "leads": row.leads,
                 "with_feedback": row.with_feedback,
                 "hot": row.hot,
+                "warm": row.warm,
+                "cold": row.cold,
                 "junk": row.junk,
                 "top_reason": row.top_reason,
             }
@@ -203,6 +231,14 @@ async def compute_digest(
         feedback_leaders=[{"author": a, "count": n} for a, n in leaders],
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
+        goals=[] if report is None else report.statuses,
+        goal_trend={}
+        if report is None
+        else {
+            "week_ending": report.week_ending,
+            "targets": report.targets,
+            **report.series,
+        },
     )
 
 
@@ -311,6 +347,11 @@ def _campaign_sections(figures: DigestFigures) -> list[Block]:
     return blocks
 
 
+def _goals_section(figures: DigestFigures) -> Block:
+    lines = [goal_line(g.name, g.value, g.target, g.on_track, g.previous) for g in figures.goals]
+    return section("*:dart: Shared goals*\n" + "\n".join(lines))
+
+
 def _reasons_section(figures: DigestFigures) -> Block:
     lines = [f"• {row['reason']}: {row['count']}" for row in figures.top_reasons]
     return section(bounded_list("*Why leads were not hot*", lines, shown=REASONS_SHOWN))
@@ -386,6 +427,8 @@ def render_digest(figures: DigestFigures) -> Message:
         section(_headline(figures)),
         divider(),
     ]
+    if figures.goals:
+        blocks.append(_goals_section(figures))
     blocks += _campaign_sections(figures)
     if figures.top_reasons:
         blocks.append(_reasons_section(figures))
@@ -410,15 +453,37 @@ def render_digest(figures: DigestFigures) -> Message:
 
 async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigures:
     """Compute a team's figures for period in a session of its own."""
-    schedule = await team_schedule(deps, team_id)
     async with deps.sessions() as session:
+        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
         return await compute_digest(
             session,
             team_id,
             period,
-            stale_after_days=schedule.stale_after_days,
-            zone=schedule.zone,
+            stale_after_days=team.stale_after_days,
+            zone=team.zone,
+            goals=team.goals,
         )
+
+
+def chart_data(figures: DigestFigures) -> ChartData:
+    """What the digest's chart shows: the coverage and junk trend, and the top campaigns."""
+    trend = figures.goal_trend
+    targets = trend.get("targets", {})
+    labels = [date.fromisoformat(day).strftime("%-d %b") for day in trend.get("week_ending", [])]
+    rated = [row for row in figures.by_campaign if row["with_feedback"]]
+    end = figures.period_end.astimezone(ZoneInfo(figures.timezone))
+    return ChartData(
+        title=f"Shared goals, week ending {end:%-d %b %Y}",
+        week_labels=labels,
+        coverage=trend.get(Goal.COVERAGE.value, []),
+        junk_share=trend.get(Goal.JUNK_SHARE.value, []),
+        coverage_target=targets.get(Goal.COVERAGE.value),
+        junk_target=targets.get(Goal.JUNK_SHARE.value),
+        campaigns=[
+            (row["campaign"], {r.value: row[r.value] for r in Rating})
+            for row in rated[:CHART_CAMPAIGNS]
+        ],
+    )
 
 
 def digest_claim_job(channel: str) -> str:
@@ -433,6 +498,67 @@ def _combined(results: list[PostResult]) -> PostResult:
         return PostResult(Outcome.FAILED, error="; ".join(e or "failed" for e in failed))
     posted = [r for r in results if r.outcome is Outcome.POSTED]
     return posted[0] if posted else PostResult(Outcome.NOT_OURS)
+
+
+def chart_claim_job(channel: str) -> str:
+    """The claim key of the digest chart's upload to one channel."""
+    return f"{CHART_JOB}:{channel}"
+
+
+async def attach_chart(
+    deps: Deps,
+    client: AsyncWebClient,
+    figures: DigestFigures,
+    period: Period,
+    posted: list[tuple[str, str]],
+    *,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Upload the goals chart in the thread of each digest just posted, once per channel.
+
+    The digest is already posted when this runs: a chart that cannot be drawn or uploaded is
+    logged and left out, never a reason to post the digest again.
+    """
+    data = chart_data(figures)
+    try:
+        png = await asyncio.to_thread(render_chart, data)
+    except Exception:
+        # Drawing is best-effort; whatever matplotlib raises, the digest stands on its own.
+        logger.exception("could not draw the digest chart for team %s", figures.team_id)
+        return
+    description = alt_text(data)
+    filename = f"leadloop-goals-{period.end:%Y-%m-%d}.png"
+    for channel, ts in posted:
+
+        async def upload(channel: str = channel, ts: str = ts) -> tuple[str, str]:
+            response = await client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                file=png,
+                filename=filename,
+                title=data.title,
+                alt_txt=description,
+            )
+            # The claim records the file's id where a message's ts would go.
+            return channel, str((response.get("file") or {}).get("id") or "")
+
+        result = await run_once(
+            deps,
+            team_id=figures.team_id,
+            job=chart_claim_job(channel),
+            period=period.key,
+            attempt=upload,
+            sleep=sleep,
+            policy=CHART_RETRY,
+        )
+        if result.outcome is Outcome.FAILED:
+            logger.error(
+                "the digest chart for team %s (%s) was not uploaded to %s: %s",
+                figures.team_id,
+                period.key,
+                channel,
+                result.error,
+            )
 
 
 async def post_digest(
@@ -456,7 +582,8 @@ async def post_digest(
             "or set LEADLOOP_DIGEST_CHANNEL or LEADLOOP_SHARED_CHANNEL",
         )
     else:
-        message = render_digest(await digest_figures(deps, team_id, period))
+        figures = await digest_figures(deps, team_id, period)
+        message = render_digest(figures)
         results = [
             await post_once(
                 deps,
@@ -470,6 +597,13 @@ async def post_digest(
             )
             for channel in schedule.digest_channels
         ]
+        posted = [
+            (channel, r.ts)
+            for channel, r in zip(schedule.digest_channels, results, strict=True)
+            if r.outcome is Outcome.POSTED and r.ts
+        ]
+        if posted and not figures.quiet:
+            await attach_chart(deps, client, figures, period, posted, sleep=sleep)
         result = _combined(results)
     if result.outcome is Outcome.NOT_OURS:
         return result

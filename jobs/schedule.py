@@ -117,6 +117,15 @@ def week_ending(end: datetime, zone: ZoneInfo, *, key: str | None = None) -> Per
     )
 
 
+def weeks_ending(end: datetime, zone: ZoneInfo, *, count: int) -> list[Period]:
+    """The count local weeks that tile time up to end, oldest first, as the digest cuts them."""
+    local_end = end.astimezone(zone).replace(tzinfo=None)
+    return [
+        week_ending((local_end - timedelta(days=DIGEST_DAYS * back)).replace(tzinfo=zone), zone)
+        for back in reversed(range(count))
+    ]
+
+
 def local_day_start(moment: datetime, zone: ZoneInfo) -> datetime:
     """Midnight of moment's local day, in UTC."""
     local = moment.astimezone(zone)

@@ -37,6 +37,8 @@ class CampaignRow:
     leads: int
     with_feedback: int
     hot: int
+    warm: int
+    cold: int
     junk: int
     top_reason: str | None
 
@@ -153,8 +155,7 @@ async def campaign_rows(
                 Campaign.slug,
                 func.count(),
                 func.count(latest.c.lead_id),
-                func.count(case((latest.c.rating == Rating.HOT.value, 1))),
-                func.count(case((latest.c.rating == Rating.JUNK.value, 1))),
+                *(func.count(case((latest.c.rating == r.value, 1))) for r in Rating),
             )
             .select_from(Lead)
             .outerjoin(latest, latest.c.lead_id == col(Lead.id))
@@ -173,10 +174,12 @@ async def campaign_rows(
             leads=int(leads),
             with_feedback=int(with_feedback),
             hot=int(hot),
+            warm=int(warm),
+            cold=int(cold),
             junk=int(junk),
             top_reason=reasons.get(campaign_id),
         )
-        for campaign_id, name, slug, leads, with_feedback, hot, junk in grouped
+        for campaign_id, name, slug, leads, with_feedback, hot, warm, cold, junk in grouped
     ]
 
 

@@ -38,6 +38,10 @@ class TeamSettingsRow(SQLModel, table=True):
     admin_users: list[str] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )
+    # The shared goals' targets by goal name; a null value switches that goal off.
+    goal_targets: dict[str, float | None] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     updated_by: str = Field(max_length=32)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.schedule_math import canonical_zone, parse_clock_time, parse_weekdays
 from bot.settings import Settings
 from storage.db import insert_ignoring_conflicts
+from storage.goal_targets import GoalTargets
 from storage.models import Team, TeamSettingsRow
 
 DIGEST_CHANNELS_MAX = 5
@@ -36,6 +37,7 @@ class TeamSettings:
     admin_users: tuple[str, ...]
     # Whether an admin ever saved settings for this team.
     customised: bool
+    goals: GoalTargets = GoalTargets()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -70,6 +72,8 @@ class SettingsChange:
     stale_after_days: int
     timezone: str
     admin_users: tuple[str, ...]
+    # None keeps the workspace's default targets.
+    goals: GoalTargets | None = None
 
     def __post_init__(self) -> None:
         # Storage refuses what the modal should have caught, so no bad row is ever written.
@@ -114,6 +118,17 @@ def workspace_defaults(*, team_id: str, defaults: Settings) -> TeamSettings:
         timezone=defaults.timezone,
         admin_users=defaults.admin_users,
         customised=False,
+        goals=default_goals(defaults),
+    )
+
+
+def default_goals(defaults: Settings) -> GoalTargets:
+    """The workspace's goal targets, from the environment."""
+    return GoalTargets(
+        coverage=defaults.goal_coverage,
+        junk_share=defaults.goal_junk_share,
+        time_to_first_feedback_hours=defaults.goal_first_feedback_hours,
+        preview_reaction_rate=defaults.goal_preview_reactions,
     )
 
 
@@ -130,7 +145,8 @@ async def effective_settings(
         for name in _OVERRIDABLE
         if (value := getattr(row, name)) is not None
     }
-    return replace(base, customised=True, **overrides)
+    goals = GoalTargets.from_json(row.goal_targets, defaults=base.goals)
+    return replace(base, customised=True, goals=goals, **overrides)
 
 
 async def save_team_settings(
@@ -153,6 +169,8 @@ async def save_team_settings(
     row.stale_after_days = change.stale_after_days
     row.timezone = change.timezone
     row.admin_users = list(change.admin_users)
+    if change.goals is not None:
+        row.goal_targets = change.goals.as_json()
     row.updated_by = by
     row.updated_at = now
     session.add(row)

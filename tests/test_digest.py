@@ -104,11 +104,12 @@ async def test_a_hand_counted_week(deps: Deps) -> None:
     assert figures["by_campaign"] == [
         # L1, L2, L9: L1 and L2 rated, L1 hot, L2 junk; timing and bad-data tie, by name.
         {"campaign": "Spring Webinar", "slug": "spring-webinar", "leads": 3,
-         "with_feedback": 2, "hot": 1, "junk": 1, "top_reason": "bad-data"},
+         "with_feedback": 2, "hot": 1, "warm": 0, "cold": 0, "junk": 1, "top_reason": "bad-data"},
         {"campaign": "Cold Outreach", "slug": "cold-outreach", "leads": 2,
-         "with_feedback": 1, "hot": 0, "junk": 1, "top_reason": "wrong-persona"},
+         "with_feedback": 1, "hot": 0, "warm": 0, "cold": 0, "junk": 1,
+         "top_reason": "wrong-persona"},
         {"campaign": "no campaign", "slug": None, "leads": 1,
-         "with_feedback": 0, "hot": 0, "junk": 0, "top_reason": None},
+         "with_feedback": 0, "hot": 0, "warm": 0, "cold": 0, "junk": 0, "top_reason": None},
     ]  # fmt: skip
     assert figures["top_reasons"] == [
         {"reason": "bad-data", "count": 1},

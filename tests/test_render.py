@@ -61,3 +61,10 @@ def test_preview_command_refuses_garbage(tmp_path, capsys) -> None:
     path.write_text("{nope")
     assert main(["preview", str(path)]) == 2
     assert capsys.readouterr().err.startswith("leadloop: cannot read Block Kit JSON")
+
+
+def test_styles_only_at_word_edges_and_emoji_codes_survive() -> None:
+    shown = render_message(
+        {"text": "a snake_case_word, _italic_, *bold*, :heavy_minus_sign: and x*y*z"}
+    )
+    assert shown == "a snake_case_word, italic, bold, ➖ and x*y*z"

@@ -114,7 +114,7 @@ async def test_the_settings_button_opens_the_modal_for_an_admin(slack: SlackDriv
     assert call.response["ok"], call.response
     view = call.params["view"]
     assert view_errors(view) == [] and view["callback_id"] == ids.SETTINGS_MODAL
-    blocks = {b["block_id"]: b["element"] for b in view["blocks"]}
+    blocks = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert blocks[ids.SETTINGS_DIGEST_DAY_BLOCK]["initial_option"]["value"] == "mon"
     assert blocks[ids.SETTINGS_DIGEST_TIME_BLOCK]["initial_time"] == "09:00"
     nudge = blocks[ids.SETTINGS_NUDGE_DAYS_BLOCK]["initial_options"]

@@ -1,0 +1,89 @@
+"""The shared goals: their names, which way is better, and a team's targets (None: switched off).
+
+Shares are fractions from 0 to 1; the time to first feedback is in hours.
+"""
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Goal(StrEnum):
+    """The goals both teams agree on, named as `digest --json` names them."""
+
+    COVERAGE = "coverage"
+    JUNK_SHARE = "junk_share"
+    TIME_TO_FIRST_FEEDBACK = "time_to_first_feedback_hours"
+    PREVIEW_REACTION_RATE = "preview_reaction_rate"
+
+
+# True: the figure should reach the target; False: it should stay at or below it.
+HIGHER_IS_BETTER: dict[Goal, bool] = {
+    Goal.COVERAGE: True,
+    Goal.JUNK_SHARE: False,
+    Goal.TIME_TO_FIRST_FEEDBACK: False,
+    Goal.PREVIEW_REACTION_RATE: True,
+}
+
+GOAL_LABELS: dict[Goal, str] = {
+    Goal.COVERAGE: "Feedback coverage",
+    Goal.JUNK_SHARE: "Junk share of rated leads",
+    Goal.TIME_TO_FIRST_FEEDBACK: "Median time to first feedback",
+    Goal.PREVIEW_REACTION_RATE: "Previews with 3+ sales reactions",
+}
+
+FIRST_FEEDBACK_HOURS_RANGE = (1, 720)
+
+
+@dataclass(frozen=True)
+class GoalTargets:
+    """A team's targets, one per goal; None switches that goal off."""
+
+    coverage: float | None = 0.8
+    junk_share: float | None = 0.1
+    time_to_first_feedback_hours: float | None = 48.0
+    preview_reaction_rate: float | None = 0.5
+
+    def __post_init__(self) -> None:
+        # Storage refuses what the modal should have caught, so no bad target is ever written.
+        for goal in Goal:
+            value = self.target(goal)
+            if value is None:
+                continue
+            low, high = (
+                FIRST_FEEDBACK_HOURS_RANGE if goal is Goal.TIME_TO_FIRST_FEEDBACK else (0, 1)
+            )
+            if not low <= value <= high:
+                raise ValueError(f"{goal.value} target out of range")
+
+    def target(self, goal: Goal) -> float | None:
+        """The target for one goal, or None when it is switched off."""
+        value: float | None = getattr(self, goal.value)
+        return value
+
+    @property
+    def enabled(self) -> tuple[Goal, ...]:
+        """The goals that are switched on, in their fixed order."""
+        return tuple(goal for goal in Goal if self.target(goal) is not None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The targets by goal name, None for the ones switched off."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any, *, defaults: "GoalTargets") -> "GoalTargets":
+        """Targets stored as JSON: a key present (even as null) overrides the default."""
+        if not isinstance(data, dict):
+            return defaults
+        chosen = defaults.as_json()
+        for goal in Goal:
+            value = data.get(goal.value, chosen[goal.value])
+            chosen[goal.value] = float(value) if isinstance(value, int | float) else None
+        return cls(**chosen)
+
+
+def on_track(goal: Goal, value: float | None, target: float | None) -> bool | None:
+    """Whether the figure meets its target; None when either is unknown."""
+    if value is None or target is None:
+        return None
+    return value >= target if HIGHER_IS_BETTER[goal] else value <= target

@@ -59,12 +59,10 @@ async def read_home(
         campaigns_total=campaigns_total,
         failing=tuple(await failing_jobs(session=session, team_id=team_id)),
         goals=(
-            await compute_goals(
-                session, team_id, end=now, zone=team.zone, targets=team.goals, weeks=2
-            )
-        ).statuses
-        if team.goals.enabled
-        else [],
+            await compute_goals(session, team_id, end=now, zone=team.zone, targets=team.goals)
+            if team.goals.enabled
+            else []
+        ),
         reactions=await reaction_counts(
             session=session,
             team_id=team_id,

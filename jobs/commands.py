@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from bot.render_text import render_message
 from jobs.claims import Outcome
-from jobs.digest import chart_data, digest_figures, post_digest, render_digest
+from jobs.digest import chart_data, digest_figures, goal_trend, post_digest, render_digest
 from jobs.goal_chart import alt_text, render_chart
 from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
 from jobs.schedule import team_schedule, week_ending
@@ -69,7 +69,7 @@ async def digest_now(
             rendered.append(f"# Digest for {team_id}\n{text}")
             if chart is not None:
                 path = chart_path(chart, team_id, several=len(teams) > 1)
-                data = chart_data(figures)
+                data = chart_data(figures, await goal_trend(deps, figures))
                 png = await asyncio.to_thread(render_chart, data)
                 try:
                     await asyncio.to_thread(path.write_bytes, png)

@@ -28,7 +28,7 @@ from handlers.feedback_blocks import RATING_EMOJI
 from handlers.goal_blocks import goal_line
 from jobs.claims import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from jobs.goal_chart import ChartData, alt_text, render_chart
-from jobs.goals import GoalStatus, compute_goals
+from jobs.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
 from jobs.schedule import Period, team_schedule
 from storage import digest as queries
 from storage.goal_targets import Goal, GoalTargets
@@ -97,9 +97,8 @@ class DigestFigures:
     feedback_leaders: list[dict[str, Any]]
     previous: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
-    # The switched-on shared goals this week, and every goal's 12-week series for the chart.
+    # The switched-on shared goals this week, against the week before.
     goals: list[GoalStatus] = field(default_factory=list)
-    goal_trend: dict[str, Any] = field(default_factory=dict)
 
     @property
     def quiet(self) -> bool:
@@ -165,8 +164,8 @@ async def compute_digest(
         session=session, team_id=team_id, start=start, end=end, limit=LEADERS_MAX
     )
     coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
-    report = (
-        None
+    statuses = (
+        []
         if goals is None
         else await compute_goals(session, team_id, end=end, zone=zone, targets=goals)
     )
@@ -231,14 +230,7 @@ async def compute_digest(
         feedback_leaders=[{"author": a, "count": n} for a, n in leaders],
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
-        goals=[] if report is None else report.statuses,
-        goal_trend={}
-        if report is None
-        else {
-            "week_ending": report.week_ending,
-            "targets": report.targets,
-            **report.series,
-        },
+        goals=statuses,
     )
 
 
@@ -465,18 +457,28 @@ async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigu
         )
 
 
-def chart_data(figures: DigestFigures) -> ChartData:
+async def goal_trend(deps: Deps, figures: DigestFigures) -> GoalTrend:
+    """The 12-week trend the chart draws, for the digest's team and week."""
+    async with deps.sessions() as session:
+        team = await effective_settings(
+            session=session, team_id=figures.team_id, defaults=deps.settings
+        )
+        return await compute_trend(
+            session, figures.team_id, end=figures.period_end, zone=team.zone, targets=team.goals
+        )
+
+
+def chart_data(figures: DigestFigures, trend: GoalTrend) -> ChartData:
     """What the digest's chart shows: the coverage and junk trend, and the top campaigns."""
-    trend = figures.goal_trend
-    targets = trend.get("targets", {})
-    labels = [date.fromisoformat(day).strftime("%-d %b") for day in trend.get("week_ending", [])]
+    targets = trend.targets
+    labels = [date.fromisoformat(day).strftime("%-d %b") for day in trend.week_ending]
     rated = [row for row in figures.by_campaign if row["with_feedback"]]
     end = figures.period_end.astimezone(ZoneInfo(figures.timezone))
     return ChartData(
         title=f"Shared goals, week ending {end:%-d %b %Y}",
         week_labels=labels,
-        coverage=trend.get(Goal.COVERAGE.value, []),
-        junk_share=trend.get(Goal.JUNK_SHARE.value, []),
+        coverage=trend.series.get(Goal.COVERAGE.value, []),
+        junk_share=trend.series.get(Goal.JUNK_SHARE.value, []),
         coverage_target=targets.get(Goal.COVERAGE.value),
         junk_target=targets.get(Goal.JUNK_SHARE.value),
         campaigns=[
@@ -519,11 +521,11 @@ async def attach_chart(
     The digest is already posted when this runs: a chart that cannot be drawn or uploaded is
     logged and left out, never a reason to post the digest again.
     """
-    data = chart_data(figures)
     try:
+        data = chart_data(figures, await goal_trend(deps, figures))
         png = await asyncio.to_thread(render_chart, data)
     except Exception:
-        # Drawing is best-effort; whatever matplotlib raises, the digest stands on its own.
+        # The chart is best-effort: whatever its query or matplotlib raises, the digest stands.
         logger.exception("could not draw the digest chart for team %s", figures.team_id)
         return
     description = alt_text(data)

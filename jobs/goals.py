@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.schedule import weeks_ending
-from storage.goal_series import goal_series
+from storage.goal_series import coverage_series, goal_series, junk_share_series
 from storage.goal_targets import Goal, GoalTargets, on_track
 
-GOAL_WEEKS = 12
+# The digest and the Home compare this week with the last; the chart's trend is longer.
+STATUS_WEEKS = 2
+TREND_WEEKS = 12
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,9 @@ class GoalStatus:
 
 
 @dataclass(frozen=True)
-class GoalsReport:
-    """The enabled goals' statuses, and every goal's weekly series (oldest week first)."""
+class GoalTrend:
+    """The chart's weekly series of coverage and junk share (oldest week first)."""
 
-    statuses: list[GoalStatus] = field(default_factory=list)
     # Local dates of each week's end, ISO 8601.
     week_ending: list[str] = field(default_factory=list)
     series: dict[str, list[float | None]] = field(default_factory=dict)
@@ -49,22 +50,35 @@ def goal_statuses(series: dict[Goal, list[float | None]], targets: GoalTargets) 
 
 
 async def compute_goals(
-    session: AsyncSession,
-    team_id: str,
-    *,
-    end: datetime,
-    zone: ZoneInfo,
-    targets: GoalTargets,
-    weeks: int = GOAL_WEEKS,
-) -> GoalsReport:
-    """The goals for the local week ending at end, with the weeks before it."""
-    periods = weeks_ending(end, zone, count=weeks)
+    session: AsyncSession, team_id: str, *, end: datetime, zone: ZoneInfo, targets: GoalTargets
+) -> list[GoalStatus]:
+    """The switched-on goals for the local week ending at end, against the week before."""
+    periods = weeks_ending(end, zone, count=STATUS_WEEKS)
     series = await goal_series(
         session=session, team_id=team_id, weeks=[(p.start, p.end) for p in periods], zone=zone
     )
-    return GoalsReport(
-        statuses=goal_statuses(series, targets),
+    return goal_statuses(series, targets)
+
+
+async def compute_trend(
+    session: AsyncSession, team_id: str, *, end: datetime, zone: ZoneInfo, targets: GoalTargets
+) -> GoalTrend:
+    """Coverage and junk share for the 12 local weeks ending at end: what the chart draws.
+
+    Kept apart from the digest's figures: the chart is drawn after the digest is posted, so
+    a long history never delays the digest itself.
+    """
+    periods = weeks_ending(end, zone, count=TREND_WEEKS)
+    weeks = [(p.start, p.end) for p in periods]
+    return GoalTrend(
         week_ending=[p.end.astimezone(zone).date().isoformat() for p in periods],
-        series={goal.value: values for goal, values in series.items()},
+        series={
+            Goal.COVERAGE.value: await coverage_series(
+                session=session, team_id=team_id, weeks=weeks
+            ),
+            Goal.JUNK_SHARE.value: await junk_share_series(
+                session=session, team_id=team_id, weeks=weeks
+            ),
+        },
         targets=targets.as_json(),
     )

@@ -11,7 +11,14 @@ from bot.settings import SettingsError, load_settings
 from bot.slack_standin import SlackStandIn, block_kit_errors
 from jobs.claims import Outcome
 from jobs.commands import digest_now
-from jobs.digest import chart_data, compute_digest, digest_figures, post_digest, render_digest
+from jobs.digest import (
+    chart_data,
+    compute_digest,
+    digest_figures,
+    goal_trend,
+    post_digest,
+    render_digest,
+)
 from jobs.goal_chart import render_chart
 from jobs.schedule import week_ending
 from storage.goal_targets import GoalTargets
@@ -42,9 +49,9 @@ async def test_goals_this_week_against_last_week(deps: Deps) -> None:
         {"name": "preview_reaction_rate", "value": pytest.approx(2 / 3), "target": 0.5,
          "on_track": True, "previous": None},
     ]  # fmt: skip
-    trend = figures.goal_trend
-    assert len(trend["week_ending"]) == 12 and trend["week_ending"][-1] == "2026-11-23"
-    assert trend["coverage"][-3:] == pytest.approx([0.5, 1.0, 2 / 3])
+    trend = await goal_trend(deps, figures)
+    assert len(trend.week_ending) == 12 and trend.week_ending[-1] == "2026-11-23"
+    assert trend.series["coverage"][-3:] == pytest.approx([0.5, 1.0, 2 / 3])
 
     message = render_digest(figures)
     assert block_kit_errors(message.blocks, surface="message") == []
@@ -65,7 +72,7 @@ async def test_switched_off_goals_are_left_out(deps: Deps) -> None:
     figures = await digest_figures(off, TEAM, PERIOD)
     assert [g.name for g in figures.goals] == ["coverage", "time_to_first_feedback_hours"]
     assert "Junk share" not in texts_of(render_digest(figures).blocks)
-    assert chart_data(figures).junk_target is None
+    assert chart_data(figures, await goal_trend(off, figures)).junk_target is None
 
 
 def test_goal_targets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,7 +107,8 @@ async def test_the_chart_is_uploaded_once_in_the_digest_thread(
     [digest] = standin.messages(DIGEST_CHANNEL)
     [asked] = standin.calls_to("files.getUploadURLExternal")
     [completed] = standin.calls_to("files.completeUploadExternal")
-    png = render_chart(chart_data(await digest_figures(digest_deps, TEAM, PERIOD)))
+    figures = await digest_figures(digest_deps, TEAM, PERIOD)
+    png = render_chart(chart_data(figures, await goal_trend(digest_deps, figures)))
     file_id = completed.response["files"][0]["id"]
     assert standin.uploads == {file_id: len(png)}
     assert int(asked.params["length"]) == len(png) and asked.params["filename"].endswith(".png")

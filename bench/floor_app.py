@@ -1,6 +1,8 @@
-"""The floor for ack latency: a bare Bolt AsyncApp whose listener only acks, under uvicorn.
+"""The floor for ack latency: a bare Bolt AsyncApp whose listeners only ack, under uvicorn.
 
-python -m bench.floor_app PORT
+python -m bench.floor_app {false,true} PORT
+
+The first argument is Bolt's process_before_response, set as leadloop's is in the same run.
 """
 
 import os
@@ -8,7 +10,7 @@ import sys
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
@@ -16,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from handlers import ids
 
-def build() -> Starlette:
-    """A Bolt app, authorized locally like leadloop's, whose command listener acks at once."""
+
+def build(process_before_response: bool) -> Starlette:
+    """A Bolt app, authorized locally like leadloop's, whose listeners ack at once."""
     token = os.environ["SLACK_BOT_TOKEN"]
 
     async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
@@ -28,12 +32,15 @@ def build() -> Starlette:
         client=AsyncWebClient(base_url=os.environ["SLACK_API_URL"]),
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         authorize=authorize,
+        process_before_response=process_before_response,
     )
 
-    @bolt.command("/leadfeedback")
-    async def only_ack(ack) -> None:  # noqa: ANN001 - Bolt injects by name
+    async def only_ack(ack: AsyncAck) -> None:
         await ack()
 
+    bolt.command("/leadfeedback")(only_ack)
+    bolt.action(ids.NUDGE_SNOOZE)(only_ack)
+    bolt.action(ids.FEEDBACK_UNDO)(only_ack)
     handler = AsyncSlackRequestHandler(bolt)
 
     async def events(request: Request) -> Response:
@@ -48,4 +55,5 @@ def build() -> Starlette:
 
 
 if __name__ == "__main__":
-    uvicorn.run(build(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    app = build(sys.argv[1] == "true")
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")

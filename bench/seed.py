@@ -8,7 +8,8 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import normalise_database_url
 from bot.slack_requests import REP, TEAM
@@ -74,12 +75,31 @@ async def seed(database_url: str, *, leads: int, feedback: int) -> None:
             rows = _lead_rows(start, min(start + BATCH, leads), rng)
             async with engine.begin() as connection:
                 await connection.execute(insert(Lead), rows)
-        for start in range(0, feedback, BATCH):
-            rows = _feedback_rows(start, min(start + BATCH, feedback), leads, rng)
-            async with engine.begin() as connection:
-                await connection.execute(insert(Feedback), rows)
+        await _insert_feedback(engine, feedback, leads, rng)
     finally:
         await engine.dispose()
+
+
+async def add_feedback(database_url: str, *, feedback: int, leads: int, salt: int = 0) -> None:
+    """Add feedback rows on the first `leads` leads of a seeded database."""
+    engine = create_engine(normalise_database_url(database_url))
+    try:
+        await _insert_feedback(engine, feedback, leads, random.Random(7 + salt))
+    finally:
+        await engine.dispose()
+
+
+async def _insert_feedback(
+    engine: AsyncEngine, feedback: int, leads: int, rng: random.Random
+) -> None:
+    for start in range(0, feedback, BATCH):
+        rows = _feedback_rows(start, min(start + BATCH, feedback), leads, rng)
+        async with engine.begin() as connection:
+            await connection.execute(insert(Feedback), rows)
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from handlers.registry import register_all
 logger = logging.getLogger(__name__)
 
 
-def build_bolt_app(deps: Deps) -> AsyncApp:
+def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> AsyncApp:
     """The Bolt app for this deployment's single workspace token.
 
     Authorization is local: the configured bot token is used for every request, so no
@@ -35,6 +35,7 @@ def build_bolt_app(deps: Deps) -> AsyncApp:
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         authorize=authorize,
         raise_error_for_unhandled_request=False,
+        process_before_response=process_before_response,
         logger=logger,
     )
     register_all(app, deps)

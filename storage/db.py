@@ -24,6 +24,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for a SQLite (aiosqlite) or PostgreSQL (asyncpg) URL."""
     if url.startswith("sqlite"):
+        # The default pool, not one connection: in WAL mode readers run beside the writer, so
+        # a long read (the digest, the goals chart) never holds up Slack's acknowledgements.
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
         return engine

@@ -80,27 +80,23 @@ def _feedback_in(team_id: str, start: datetime, end: datetime) -> Any:
     )
 
 
-def _latest_ratings(team_id: str, end: datetime, lead_ids: Any) -> Any:
-    """A subquery of (lead_id, rating): each listed lead's latest rating before end."""
-    ranked = (
-        select(
-            col(Feedback.lead_id).label("lead_id"),
-            col(Feedback.rating).label("rating"),
-            func.row_number()
-            .over(
-                partition_by=col(Feedback.lead_id),
-                order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
-            )
-            .label("rank"),
-        )
+def _latest_rating(end: datetime, lead_id: Any) -> Any:
+    """A correlated scalar subquery: the rating of the lead's newest feedback before end.
+
+    One probe of ix_feedback_lead_created per lead (a lead's feedback is its team's, so no
+    team filter that would tempt the planner onto ix_feedback_team_created); a window over
+    every feedback row before end took seconds at a million rows.
+    """
+    return (
+        select(Feedback.rating)
         .where(
-            col(Feedback.team_id) == team_id,
+            col(Feedback.lead_id) == lead_id,
             col(Feedback.created_at) < end,
-            col(Feedback.lead_id).in_(lead_ids),
         )
-        .subquery()
+        .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return select(ranked.c.lead_id, ranked.c.rating).where(ranked.c.rank == 1).subquery()
 
 
 async def lead_totals(
@@ -131,8 +127,15 @@ async def rating_counts(
     *, session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> dict[str, int]:
     """For leads with feedback in the period, their latest rating before end, counted."""
-    rated_in_period = select(Feedback.lead_id).where(_feedback_in(team_id, start, end))
-    latest = _latest_ratings(team_id, end, rated_in_period)
+    rated = (
+        select(col(Feedback.lead_id).label("lead_id"))
+        .where(_feedback_in(team_id, start, end))
+        .distinct()
+        .subquery()
+    )
+    latest = (
+        select(_latest_rating(end, rated.c.lead_id).label("rating")).select_from(rated).subquery()
+    )
     rows = (
         await session.exec(select(latest.c.rating, func.count()).group_by(latest.c.rating))
     ).all()
@@ -145,23 +148,27 @@ async def campaign_rows(
     *, session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> list[CampaignRow]:
     """Leads handed over in the period, grouped by campaign, biggest first."""
-    handed = select(Lead.id).where(_handed_over_in(team_id, start, end))
-    latest = _latest_ratings(team_id, end, handed)
+    handed = (
+        select(
+            col(Lead.campaign_id).label("campaign_id"),
+            _latest_rating(end, col(Lead.id)).label("rating"),
+        )
+        .where(_handed_over_in(team_id, start, end))
+        .subquery()
+    )
     grouped = (
         await session.exec(
             select(
-                Lead.campaign_id,
+                handed.c.campaign_id,
                 Campaign.name,
                 Campaign.slug,
                 func.count(),
-                func.count(latest.c.lead_id),
-                *(func.count(case((latest.c.rating == r.value, 1))) for r in Rating),
+                func.count(handed.c.rating),
+                *(func.count(case((handed.c.rating == r.value, 1))) for r in Rating),
             )
-            .select_from(Lead)
-            .outerjoin(latest, latest.c.lead_id == col(Lead.id))
-            .outerjoin(Campaign, col(Campaign.id) == col(Lead.campaign_id))
-            .where(_handed_over_in(team_id, start, end))
-            .group_by(col(Lead.campaign_id), col(Campaign.name), col(Campaign.slug))
+            .select_from(handed)
+            .outerjoin(Campaign, col(Campaign.id) == handed.c.campaign_id)
+            .group_by(handed.c.campaign_id, col(Campaign.name), col(Campaign.slug))
             .order_by(func.count().desc(), col(Campaign.name))
         )
     ).all()

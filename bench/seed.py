@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.settings import normalise_database_url
 from bot.slack_requests import REP, TEAM
 from storage.db import create_engine, create_sessions
+from storage.leads import refresh_first_feedback
 from storage.migrate import upgrade
 from storage.models import Feedback, Lead
 from storage.teams import ensure_team
@@ -96,6 +97,8 @@ async def _insert_feedback(
         rows = _feedback_rows(start, min(start + BATCH, feedback), leads, rng)
         async with engine.begin() as connection:
             await connection.execute(insert(Feedback), rows)
+    async with create_sessions(engine).begin() as session:
+        await refresh_first_feedback(session=session, team_id=TEAM)
     if engine.dialect.name == "postgresql":
         async with engine.connect() as connection:
             await connection.execute(text("ANALYZE"))

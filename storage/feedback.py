@@ -61,6 +61,8 @@ async def record_feedback(
     if given.campaign_id is not None:
         lead.campaign_id = given.campaign_id
     lead.last_touch_at = max(lead.last_touch_at, now)
+    if lead.first_feedback_at is None or now < lead.first_feedback_at:
+        lead.first_feedback_at = now
     lead.updated_at = now
     session.add(feedback)
     session.add(lead)
@@ -136,10 +138,15 @@ async def _restore_lead(
     ).one()
     if undone.status and undone.previous_status and not later_status_change:
         lead.status = undone.previous_status
-    latest_feedback = (
-        await session.exec(select(func.max(Feedback.created_at)).where(Feedback.lead_id == lead.id))
+    first_feedback, latest_feedback = (
+        await session.exec(
+            select(func.min(Feedback.created_at), func.max(Feedback.created_at)).where(
+                Feedback.lead_id == lead.id
+            )
+        )
     ).one()
     lead.last_touch_at = max(filter(None, [lead.handed_off_at, latest_feedback]))
+    lead.first_feedback_at = first_feedback
     lead.updated_at = now
     session.add(lead)
     await session.flush()

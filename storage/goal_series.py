@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, or_, union_all
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -183,24 +182,7 @@ async def first_feedback_hours_series(
 ) -> list[float | None]:
     """Per week: the median hours from hand-off to first feedback, for first feedback in it."""
     w = _weeks_table(weeks)
-    earlier = aliased(Feedback)
-    # A lead's first feedback: one in the week with none before it (an index probe per
-    # record, where grouping every record the team ever gave would read them all).
-    is_first = ~(
-        select(earlier.id)
-        .where(
-            col(earlier.lead_id) == col(Feedback.lead_id),
-            or_(
-                col(earlier.created_at) < col(Feedback.created_at),
-                and_(
-                    col(earlier.created_at) == col(Feedback.created_at),
-                    col(earlier.id) < col(Feedback.id),
-                ),
-            ),
-        )
-        .exists()
-    )
-    hours = hours_between(col(Feedback.created_at), col(Lead.handed_off_at))
+    hours = hours_between(col(Lead.first_feedback_at), col(Lead.handed_off_at))
     ordered = (
         select(
             w.c.idx.label("idx"),
@@ -210,15 +192,13 @@ async def first_feedback_hours_series(
         )
         .select_from(w)
         .join(
-            Feedback,
+            Lead,
             and_(
-                col(Feedback.team_id) == team_id,
-                col(Feedback.created_at) >= w.c.week_start,
-                col(Feedback.created_at) < w.c.week_end,
-                is_first,
+                col(Lead.team_id) == team_id,
+                col(Lead.first_feedback_at) >= w.c.week_start,
+                col(Lead.first_feedback_at) < w.c.week_end,
             ),
         )
-        .join(Lead, col(Lead.id) == col(Feedback.lead_id))
         .subquery("ordered")
     )
     # The middle row, or the mean of the middle two, without a percentile function

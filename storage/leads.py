@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert_ignoring_conflicts
-from storage.models import Lead
+from storage.models import Feedback, Lead
 from storage.vocabulary import OPEN_STATUSES
 
 
@@ -129,3 +129,16 @@ async def open_leads_of(
         select(Lead).where(condition).order_by(col(Lead.last_touch_at), col(Lead.id)).limit(limit)
     )
     return list((await session.exec(statement)).all()), int(total)
+
+
+async def refresh_first_feedback(*, session: AsyncSession, team_id: str) -> None:
+    """Recompute every lead's first-feedback time from its feedback, in one statement.
+
+    record_feedback keeps the column; this is for data loaded in bulk around it.
+    """
+    first = (
+        select(func.min(Feedback.created_at)).where(Feedback.lead_id == Lead.id).scalar_subquery()
+    )
+    await session.exec(
+        update(Lead).where(col(Lead.team_id) == team_id).values(first_feedback_at=first)
+    )

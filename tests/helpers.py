@@ -166,7 +166,8 @@ async def add_feedback(
     reason: str | None = None,
     team_id: str = TEAM,
 ) -> None:
-    """Store a feedback record as it was given at `at` (the lead's touch is set by the test)."""
+    """Store a feedback record as it was given at `at` (the lead's touch is set by the test);
+    the lead's first-feedback time follows, as record_feedback keeps it."""
     async with deps.sessions.begin() as session:
         session.add(
             Feedback(
@@ -178,3 +179,6 @@ async def add_feedback(
                 created_at=at,
             )
         )
+        lead = await session.get(Lead, lead_id)
+        if lead is not None and (lead.first_feedback_at is None or at < lead.first_feedback_at):
+            lead.first_feedback_at = at

@@ -32,6 +32,7 @@ async def test_undo_within_ten_minutes_removes_the_record(slack: SlackDriver, de
     assert await count_rows(deps, Feedback) == 0
     [lead] = await all_rows(deps, Lead)
     assert lead.status == "contacted" and lead.last_touch_at == lead.handed_off_at
+    assert lead.first_feedback_at is None
 
 
 async def test_undo_after_ten_minutes_is_refused(slack: SlackDriver, deps: Deps) -> None:
@@ -73,6 +74,7 @@ async def test_undo_only_touches_its_own_record(slack: SlackDriver, deps: Deps) 
     [lead] = await all_rows(deps, Lead)
     assert lead.status == "meeting"  # a later status change stays
     assert lead.last_touch_at == second.created_at
+    assert lead.first_feedback_at == second.created_at  # the first one is gone
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-1", "99999999999999999999", '{"lead": 1}'])

@@ -68,6 +68,12 @@ async def seed_feedback(
                 created_at=deps.clock.now() - ago,
             )
         )
+        stored = await session.get(Lead, lead.id)
+        at = deps.clock.now() - ago
+        if stored is not None and (
+            stored.first_feedback_at is None or at < stored.first_feedback_at
+        ):
+            stored.first_feedback_at = at
 
 
 async def seed_owned_campaign(

@@ -88,6 +88,7 @@ async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, de
         lead.id,
         deps.clock.now(),
     )
+    assert lead.first_feedback_at == deps.clock.now()
 
 
 async def test_aliases_and_case_are_understood(slack: SlackDriver, deps: Deps) -> None:

@@ -10,6 +10,7 @@ from bot.cli import main
 from bot.deps import Deps
 from storage.db import create_engine
 from storage.migrate import current_revisions, head_revisions, is_up_to_date
+from storage.models import Feedback
 
 
 async def test_migrated_schema_matches_the_models(deps: Deps) -> None:
@@ -53,3 +54,31 @@ def test_migrate_then_migrate_again(
     assert main(["migrate"]) == 0
     out = capsys.readouterr().out
     assert "Database migrated to" in out and "Database already up to date" in out
+
+
+async def test_bulk_loaded_feedback_gets_first_feedback_times(deps: Deps) -> None:
+    from datetime import timedelta
+
+    from storage.leads import refresh_first_feedback
+    from storage.models import Lead
+    from tests.factories import TEAM
+    from tests.helpers import add_lead, add_team, all_rows
+
+    await add_team(deps)
+    now = deps.clock.now()
+    lead_id = await add_lead(deps, "Bulk", handed_off_at=now - timedelta(days=2))
+    async with deps.sessions.begin() as session:
+        for hours in (30, 5):
+            session.add(
+                Feedback(
+                    team_id=TEAM,
+                    lead_id=lead_id,
+                    author="U1",
+                    rating="hot",
+                    created_at=now - timedelta(hours=hours),
+                )
+            )
+    async with deps.sessions.begin() as session:
+        await refresh_first_feedback(session=session, team_id=TEAM)
+    [lead] = await all_rows(deps, Lead)
+    assert lead.first_feedback_at == now - timedelta(hours=30)

@@ -18,7 +18,8 @@ from handlers.admins import WorkspaceAdmins
 from handlers.blocks import escape
 from handlers.feedback_modal import open_feedback_modal
 from handlers.home_flow import refresh_home
-from storage.feedback import FeedbackInput, record_feedback
+from handlers.replies import action_id, action_row_id
+from storage.feedback import rate_lead
 from storage.leads import get_lead
 from storage.vocabulary import Rating
 
@@ -30,11 +31,7 @@ LEAD_GONE = ":warning: That lead is not in this workspace any more; nothing was 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, int | None]:
     """The clicked button's action_id and the lead id in its value."""
-    action = (body.get("actions") or [{}])[0]
-    action = action if isinstance(action, dict) else {}
-    value = action.get("value")
-    lead_id = int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value) else None
-    return str(action.get("action_id") or ""), lead_id
+    return action_id(body), action_row_id(body)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -61,19 +58,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
         rating = Rating(action_id.removeprefix(ids.HOME_RATE_PREFIX))
         async with deps.sessions.begin() as session:
             lead = (
-                await get_lead(session=session, team_id=team_id, lead_id=lead_id)
+                await rate_lead(
+                    session=session,
+                    team_id=team_id,
+                    lead_id=lead_id,
+                    author=user_id,
+                    rating=rating,
+                    now=deps.clock.now(),
+                )
                 if lead_id is not None
                 else None
             )
-            if lead is not None:
-                await record_feedback(
-                    session=session,
-                    team_id=team_id,
-                    lead=lead,
-                    author=user_id,
-                    given=FeedbackInput(rating=rating),
-                    now=deps.clock.now(),
-                )
         notice = (
             f":white_check_mark: Recorded {feedback_blocks.rating_text(rating)} for "
             f"{feedback_blocks.lead_line(lead)}. Add a status, reason or note with "

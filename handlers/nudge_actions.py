@@ -11,11 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from handlers import ids
-from handlers.blocks import slack_date
-from handlers.feedback_blocks import rating_text
+from handlers.blocks import Message, section, slack_date
+from handlers.feedback_blocks import notice, rating_text
+from handlers.replies import action_id, action_row_id, reply_privately
 from jobs.nudges import SNOOZE_DAYS, mark_answered
-from storage.feedback import FeedbackInput, record_feedback
-from storage.leads import get_lead
+from storage.feedback import rate_lead
 from storage.nudges import snooze_lead
 from storage.vocabulary import Rating
 
@@ -25,12 +25,6 @@ _LEAD_GONE = "That lead is not in this workspace any more."
 _BROKEN = "That button is out of date or broken; nothing changed."
 _SORRY = "Sorry, that did not work. Nothing was recorded; please try again."
 _RATE_RE = re.compile(f"^{re.escape(ids.NUDGE_RATE_PREFIX)}({'|'.join(r.value for r in Rating)})$")
-
-
-def _lead_id(body: dict[str, Any]) -> int | None:
-    actions = body.get("actions") or [{}]
-    value = actions[0].get("value") if isinstance(actions[0], dict) else None
-    return int(value) if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value) else None
 
 
 async def _update_in_place(
@@ -67,35 +61,33 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         team_id, user_id = context.team_id or "", context.user_id or ""
-        match = _RATE_RE.match((body.get("actions") or [{}])[0].get("action_id", ""))
-        lead_id = _lead_id(body)
+        match = _RATE_RE.match(action_id(body))
+        lead_id = action_row_id(body)
         if match is None or lead_id is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            await reply_privately(respond, notice(_BROKEN))
             return
         rating = Rating(match.group(1))
         now = deps.clock.now()
         try:
             async with deps.sessions.begin() as session:
-                lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
-                if lead is not None:
-                    await record_feedback(
-                        session=session,
-                        team_id=team_id,
-                        lead=lead,
-                        author=user_id,
-                        given=FeedbackInput(rating=rating),
-                        now=now,
-                    )
+                lead = await rate_lead(
+                    session=session,
+                    team_id=team_id,
+                    lead_id=lead_id,
+                    author=user_id,
+                    rating=rating,
+                    now=now,
+                )
         except Exception:
             logger.exception("rating a lead from a nudge failed")
-            await respond(response_type="ephemeral", replace_original=False, text=_SORRY)
+            await reply_privately(respond, notice(_SORRY))
             return
         if lead is None:
             await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
             return
         note = f"{rating_text(rating)}: recorded {slack_date(now)}. Thank you!"
         if not await _update_in_place(client, body, lead_id, note):
-            await respond(response_type="ephemeral", replace_original=False, text=note)
+            await reply_privately(respond, Message(note, [section(note)]))
 
     @app.action(ids.NUDGE_SNOOZE)
     async def snooze(
@@ -106,9 +98,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         client: AsyncWebClient,
     ) -> None:
         await ack()
-        lead_id = _lead_id(body)
+        lead_id = action_row_id(body)
         if lead_id is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_BROKEN)
+            await reply_privately(respond, notice(_BROKEN))
             return
         now = deps.clock.now()
         until = now + timedelta(days=SNOOZE_DAYS)
@@ -125,4 +117,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         note = f":zzz: Snoozed until {slack_date(until)}."
         if not await _update_in_place(client, body, lead_id, note):
-            await respond(response_type="ephemeral", replace_original=False, text=note)
+            await reply_privately(respond, Message(note, [section(note)]))

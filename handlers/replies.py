@@ -24,6 +24,13 @@ def action_value(body: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
+def action_id(body: dict[str, Any]) -> str:
+    """The clicked element's action_id ("" when the payload has none)."""
+    actions = body.get("actions") or [{}]
+    value = actions[0].get("action_id") if isinstance(actions[0], dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def action_row_id(body: dict[str, Any]) -> int | None:
     """The row id a button carries, or None when its value is not one."""
     value = action_value(body)

@@ -73,6 +73,21 @@ async def record_feedback(
     return feedback
 
 
+async def rate_lead(
+    *, session: AsyncSession, team_id: str, lead_id: int, author: str, rating: str, now: datetime
+) -> Lead | None:
+    """One-click feedback (a rating and nothing else) on the team's lead; None if no such lead."""
+    lead = (
+        await session.exec(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id))
+    ).first()
+    if lead is not None:
+        given = FeedbackInput(rating=rating)
+        await record_feedback(
+            session=session, team_id=team_id, lead=lead, author=author, given=given, now=now
+        )
+    return lead
+
+
 async def get_feedback(*, session: AsyncSession, team_id: str, feedback_id: int) -> Feedback | None:
     """The team's feedback record with this id, or None (also for another team's id)."""
     statement = select(Feedback).where(Feedback.team_id == team_id, Feedback.id == feedback_id)

@@ -33,16 +33,19 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.seed import NOW, add_feedback, seed
-from bot.settings import normalise_database_url
+from bot.settings import Settings, normalise_database_url
 from bot.slack_requests import TEAM
 from jobs.digest import compute_digest
 from jobs.nudges import plan_nudges
 from jobs.schedule import Schedule, week_ending
 from storage.db import create_engine, create_sessions
 from storage.models import Feedback
+from storage.team_settings import default_goals
 
 RESULTS = Path(__file__).parent / "results"
 ZONE = ZoneInfo("UTC")
+# The digest as the scheduler computes it: with the shared goals at their default targets.
+GOALS = default_goals(Settings(_env_file=None))  # type: ignore[call-arg]
 STALE_AFTER_DAYS = 7
 SCHEDULE = Schedule(
     timezone="UTC",
@@ -77,7 +80,12 @@ async def measure(database_url: str, runs: int) -> dict[str, Any]:
         async def digest() -> Any:
             async with sessions() as session:
                 return await compute_digest(
-                    session, TEAM, period, stale_after_days=STALE_AFTER_DAYS, zone=ZONE
+                    session,
+                    TEAM,
+                    period,
+                    stale_after_days=STALE_AFTER_DAYS,
+                    zone=ZONE,
+                    goals=GOALS,
                 )
 
         def group_by(in_period: bool) -> Callable[[], Awaitable[Any]]:

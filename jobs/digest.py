@@ -164,10 +164,26 @@ async def compute_digest(
         session=session, team_id=team_id, start=start, end=end, limit=LEADERS_MAX
     )
     coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
+    ratings = await queries.rating_counts(session=session, team_id=team_id, start=start, end=end)
+    rated = sum(ratings.values())
     statuses = (
         []
         if goals is None
-        else await compute_goals(session, team_id, end=end, zone=zone, targets=goals)
+        else await compute_goals(
+            session,
+            team_id,
+            end=end,
+            zone=zone,
+            targets=goals,
+            # The digest's coverage and rating counts are these goals' figures already.
+            known={
+                Goal.COVERAGE: [
+                    _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
+                    coverage,
+                ],
+                Goal.JUNK_SHARE: [ratings[Rating.JUNK.value] / rated if rated else None],
+            },
+        )
     )
     previous = {
         "leads_handed_over": earlier.leads_handed_over,
@@ -191,7 +207,7 @@ async def compute_digest(
         leads_with_feedback=totals.leads_with_feedback,
         coverage=coverage,
         feedback_count=totals.feedback_count,
-        ratings=await queries.rating_counts(session=session, team_id=team_id, start=start, end=end),
+        ratings=ratings,
         by_campaign=[
             {
                 "campaign": row.name or NO_CAMPAIGN,

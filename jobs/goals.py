@@ -1,5 +1,6 @@
 """The shared goals for a digest week: each goal's figure, target, track and the week before."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jobs.schedule import weeks_ending
-from storage.goal_series import coverage_series, goal_series, junk_share_series
+from storage.goal_series import coverage_series, junk_share_series, one_goal_series
 from storage.goal_targets import Goal, GoalTargets, on_track
 
 # The digest and the Home compare this week with the last; the chart's trend is longer.
@@ -50,13 +51,31 @@ def goal_statuses(series: dict[Goal, list[float | None]], targets: GoalTargets) 
 
 
 async def compute_goals(
-    session: AsyncSession, team_id: str, *, end: datetime, zone: ZoneInfo, targets: GoalTargets
+    session: AsyncSession,
+    team_id: str,
+    *,
+    end: datetime,
+    zone: ZoneInfo,
+    targets: GoalTargets,
+    known: Mapping[Goal, Sequence[float | None]] | None = None,
 ) -> list[GoalStatus]:
-    """The switched-on goals for the local week ending at end, against the week before."""
+    """The switched-on goals for the local week ending at end, against the week before.
+
+    `known` holds figures the caller already has for the latest weeks (the digest's own
+    coverage and junk share are the same numbers), so only the rest is queried.
+    """
     periods = weeks_ending(end, zone, count=STATUS_WEEKS)
-    series = await goal_series(
-        session=session, team_id=team_id, weeks=[(p.start, p.end) for p in periods], zone=zone
-    )
+    weeks = [(p.start, p.end) for p in periods]
+    series: dict[Goal, list[float | None]] = {}
+    for goal in targets.enabled:
+        have = list((known or {}).get(goal, []))[-STATUS_WEEKS:]
+        missing = weeks[: STATUS_WEEKS - len(have)]
+        computed = (
+            await one_goal_series(goal, session=session, team_id=team_id, weeks=missing, zone=zone)
+            if missing
+            else []
+        )
+        series[goal] = [*computed, *have]
     return goal_statuses(series, targets)
 
 

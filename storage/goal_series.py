@@ -251,17 +251,24 @@ async def preview_reaction_series(
     return _aligned(len(weeks), rows)
 
 
+async def one_goal_series(
+    goal: Goal, *, session: AsyncSession, team_id: str, weeks: Sequence[Week], zone: ZoneInfo
+) -> list[float | None]:
+    """One goal's weekly series, oldest week first, None where a week had nothing to measure."""
+    if goal is Goal.COVERAGE:
+        return await coverage_series(session=session, team_id=team_id, weeks=weeks)
+    if goal is Goal.JUNK_SHARE:
+        return await junk_share_series(session=session, team_id=team_id, weeks=weeks)
+    if goal is Goal.TIME_TO_FIRST_FEEDBACK:
+        return await first_feedback_hours_series(session=session, team_id=team_id, weeks=weeks)
+    return await preview_reaction_series(session=session, team_id=team_id, weeks=weeks, zone=zone)
+
+
 async def goal_series(
     *, session: AsyncSession, team_id: str, weeks: Sequence[Week], zone: ZoneInfo
 ) -> dict[Goal, list[float | None]]:
     """Every goal's weekly series, oldest week first, None where a week had nothing to measure."""
     return {
-        Goal.COVERAGE: await coverage_series(session=session, team_id=team_id, weeks=weeks),
-        Goal.JUNK_SHARE: await junk_share_series(session=session, team_id=team_id, weeks=weeks),
-        Goal.TIME_TO_FIRST_FEEDBACK: await first_feedback_hours_series(
-            session=session, team_id=team_id, weeks=weeks
-        ),
-        Goal.PREVIEW_REACTION_RATE: await preview_reaction_series(
-            session=session, team_id=team_id, weeks=weeks, zone=zone
-        ),
+        goal: await one_goal_series(goal, session=session, team_id=team_id, weeks=weeks, zone=zone)
+        for goal in Goal
     }

@@ -119,6 +119,11 @@ def _coverage(handed: int, with_feedback: int) -> float | None:
     return with_feedback / handed if handed else None
 
 
+def _junk_share(ratings: dict[str, int]) -> float | None:
+    rated = sum(ratings.values())
+    return ratings[Rating.JUNK.value] / rated if rated else None
+
+
 def _change(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else now - before
 
@@ -165,7 +170,6 @@ async def compute_digest(
     )
     coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
     ratings = await queries.rating_counts(session=session, team_id=team_id, start=start, end=end)
-    rated = sum(ratings.values())
     statuses = (
         []
         if goals is None
@@ -181,7 +185,14 @@ async def compute_digest(
                     _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
                     coverage,
                 ],
-                Goal.JUNK_SHARE: [ratings[Rating.JUNK.value] / rated if rated else None],
+                Goal.JUNK_SHARE: [
+                    _junk_share(
+                        await queries.rating_counts(
+                            session=session, team_id=team_id, start=before.start, end=before.end
+                        )
+                    ),
+                    _junk_share(ratings),
+                ],
             },
         )
     )

@@ -101,7 +101,7 @@ def confirmation(
     plain_verdict = ", ".join(
         x for x in (feedback.rating, feedback.status, feedback.reason) if x is not None
     )
-    return Message(f"Recorded for {lead_title(lead)}: {plain_verdict}", blocks)
+    return Message(f"Recorded for {escape(lead_title(lead))}: {plain_verdict}", blocks)
 
 
 def undone(lead: Lead, feedback: Feedback) -> Message:
@@ -109,18 +109,18 @@ def undone(lead: Lead, feedback: Feedback) -> Message:
     text = (
         f":leftwards_arrow_with_hook: Undone: {rating_text(feedback.rating)} for {lead_line(lead)}."
     )
-    return Message(f"Undone: {feedback.rating} for {lead_title(lead)}", [section(text)])
+    return Message(f"Undone: {feedback.rating} for {escape(lead_title(lead))}", [section(text)])
 
 
 def notice(text: str) -> Message:
     """A short ephemeral answer; text is escaped here."""
-    return Message(text, [section(escape(text))])
+    return Message(escape(text), [section(escape(text))])
 
 
 def problem(message: str) -> Message:
     """Bad input: what was wrong, and how the command is used."""
     return Message(
-        message,
+        escape(message),
         [section(f":warning: {escape(message)}"), context(escape(USAGE))],
     )
 
@@ -203,7 +203,7 @@ def history(lead: Lead, campaign: Campaign | None, records: list[Feedback], tota
     blocks.append(
         actions(button("Give feedback", action_id=ids.FEEDBACK_OPEN_MODAL, value=str(lead.id)))
     )
-    return Message(f"History of {lead_title(lead)}: {total} feedback records", blocks)
+    return Message(f"History of {escape(lead_title(lead))}: {total} feedback records", blocks)
 
 
 def candidates(
@@ -238,7 +238,7 @@ def candidates(
     ]
     if more > 0:
         blocks.append(context("…and more: use an email or CRM id to be exact."))
-    return Message(f"Several leads match {described}", blocks)
+    return Message(f"Several leads match {escape(described)}", blocks)
 
 
 def lead_option(lead: Lead) -> Block:

@@ -200,8 +200,11 @@ async def test_hostile_note_pings_nobody_anywhere(slack: SlackDriver, deps: Deps
     shown = texts_of(body["blocks"])
     for raw in ("<!channel>", "<!here>", "<@U12345>", "<http://evil.example|click>"):
         assert raw not in shown
-        assert raw not in body["text"] or body["text"] == body["text"]  # fallback is plain text
+        assert raw not in body["text"]
     assert "&lt;!channel&gt;" in shown and "&lt;@U12345&gt;" in shown and "&amp; more" in shown
+
+    refused = answer(await slack.command("<!channel> hot"))
+    assert "<!channel>" not in refused["text"] + texts_of(refused["blocks"])
 
     history = answer(await slack.command("show evil@x.com"))
     history_text = texts_of(history["blocks"])

@@ -27,11 +27,6 @@ def parse_clock_time(text: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def format_clock_time(moment: time) -> str:
-    """A time as "HH:MM"."""
-    return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
 def parse_weekdays(spec: str) -> tuple[int, ...]:
     """Weekdays written as "mon-fri" or "mon,wed,fri" (ranges may wrap: "fri-mon"), as
     sorted numbers with Monday = 0; ValueError when a part is not a weekday or a range."""

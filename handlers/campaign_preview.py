@@ -180,11 +180,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id = context.team_id or ""
         campaign_id = action_row_id(body)
         async with deps.sessions() as session:
-            campaign = (
-                await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-                if campaign_id is not None
-                else None
-            )
+            campaign = await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
         if campaign is None:
             answer = campaign_blocks.notice("That campaign is not in this workspace any more.")
         elif campaign.owner != context.user_id:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -13,7 +14,7 @@ from bot.deps import Deps
 from handlers import campaign_blocks, ids
 from handlers.campaign_form import read_comment
 from handlers.campaign_preview import permalink
-from handlers.replies import action_row_id, reply_privately, send_dm
+from handlers.replies import action_id, action_row_id, reply_privately, send_dm
 from storage.campaigns import get_campaign
 from storage.models import Campaign
 from storage.reactions import ReactionCounts, reaction_counts, record_reaction
@@ -116,6 +117,13 @@ def _comment_target(view: dict[str, Any]) -> tuple[int, ReactionKind] | None:
     return campaign_id, kind
 
 
+# The buttons whose reaction needs a comment, and which reaction each is.
+_COMMENT_BUTTONS = {
+    ids.CAMPAIGN_QUESTION: ReactionKind.QUESTION,
+    ids.CAMPAIGN_CONCERN: ReactionKind.CONCERN,
+}
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     """Wire the preview's three buttons and the comment modal."""
     counts = PreviewCounts(deps)
@@ -158,12 +166,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         campaign_id = action_row_id(body)
         async with deps.sessions() as session:
-            campaign = (
-                await get_campaign(
-                    session=session, team_id=context.team_id or "", campaign_id=campaign_id
-                )
-                if campaign_id is not None
-                else None
+            campaign = await get_campaign(
+                session=session, team_id=context.team_id or "", campaign_id=campaign_id
             )
         if campaign is None:
             await reply_privately(respond, campaign_blocks.notice(_GONE))
@@ -181,8 +185,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 ),
             )
 
-    @app.action(ids.CAMPAIGN_QUESTION)
-    async def question(
+    @app.action(re.compile(f"^({'|'.join(map(re.escape, _COMMENT_BUTTONS))})$"))
+    async def question_or_concern(
         ack: AsyncAck,
         body: dict[str, Any],
         context: AsyncBoltContext,
@@ -190,18 +194,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         client: AsyncWebClient,
     ) -> None:
         await ack()
-        await ask_for_comment(ReactionKind.QUESTION, body, context, respond, client)
-
-    @app.action(ids.CAMPAIGN_CONCERN)
-    async def concern(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        await ask_for_comment(ReactionKind.CONCERN, body, context, respond, client)
+        kind = _COMMENT_BUTTONS[action_id(body)]
+        await ask_for_comment(kind, body, context, respond, client)
 
     @app.view(ids.CAMPAIGN_COMMENT_MODAL)
     async def submit_comment(

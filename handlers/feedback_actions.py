@@ -86,12 +86,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 user_id=context.user_id or "",
                 now=deps.clock.now(),
             )
-            lead = (
-                await get_lead(
-                    session=session, team_id=context.team_id or "", lead_id=record.lead_id
-                )
-                if record is not None
-                else None
+            lead = await get_lead(
+                session=session,
+                team_id=context.team_id or "",
+                lead_id=record.lead_id if record else None,
             )
         if outcome is UndoOutcome.UNDONE and record is not None and lead is not None:
             await respond(replace_original=True, **feedback_blocks.undone(lead, record).as_kwargs())
@@ -110,15 +108,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id = context.team_id or ""
         feedback_id = action_row_id(body)
         async with deps.sessions() as session:
-            record = (
-                await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
-                if feedback_id is not None
-                else None
-            )
-            lead = (
-                await get_lead(session=session, team_id=team_id, lead_id=record.lead_id)
-                if record is not None
-                else None
+            record = await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
+            lead = await get_lead(
+                session=session, team_id=team_id, lead_id=record.lead_id if record else None
             )
         if record is None or lead is None:
             await reply_privately(
@@ -210,11 +202,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id = context.team_id or ""
         lead_id = action_row_id(body)
         async with deps.sessions() as session:
-            lead = (
-                await get_lead(session=session, team_id=team_id, lead_id=lead_id)
-                if lead_id is not None
-                else None
-            )
+            lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
         if lead is None:
             await reply_privately(respond, feedback_blocks.notice(_LEAD_GONE))
             return

@@ -57,37 +57,7 @@ async def find_lead(
     A bare word is a CRM id first; if no lead has that id but exactly one lead has that
     name, that lead is meant.
     """
-    if ref.kind == "email":
-        lead = await find_lead_by_email(session=session, team_id=team_id, email=ref.value)
-        if lead is None and create:
-            lead, created = await get_or_create_lead(
-                session=session,
-                team_id=team_id,
-                now=deps.clock.now(),
-                owner=author,
-                email=ref.value,
-            )
-            return Found(lead, created)
-    elif ref.kind == "external_id":
-        lead = await find_lead_by_external_id(
-            session=session, team_id=team_id, external_id=ref.value
-        )
-        if lead is None:
-            named = await find_leads_by_name(
-                session=session, team_id=team_id, name=ref.value, limit=2
-            )
-            exact = [n for n in named if ref.value.lower() in (n.name.lower(), n.company.lower())]
-            lead = exact[0] if len(exact) == 1 else None
-        if lead is None and create:
-            lead, created = await get_or_create_lead(
-                session=session,
-                team_id=team_id,
-                now=deps.clock.now(),
-                owner=author,
-                external_id=ref.value,
-            )
-            return Found(lead, created)
-    else:
+    if ref.kind == "name":
         leads = await find_leads_by_name(
             session=session,
             team_id=team_id,
@@ -96,8 +66,32 @@ async def find_lead(
         )
         if len(leads) > 1:
             return Ambiguous(leads)
-        lead = leads[0] if leads else None
-    return None if lead is None else Found(lead)
+        return Found(leads[0]) if leads else None
+    if ref.kind == "email":
+        lead = await find_lead_by_email(session=session, team_id=team_id, email=ref.value)
+    else:
+        lead = await find_lead_by_external_id(
+            session=session, team_id=team_id, external_id=ref.value
+        ) or await _only_lead_named(session, team_id=team_id, name=ref.value)
+    if lead is not None:
+        return Found(lead)
+    if not create:
+        return None
+    lead, created = await get_or_create_lead(
+        session=session,
+        team_id=team_id,
+        now=deps.clock.now(),
+        owner=author,
+        **{ref.kind: ref.value},
+    )
+    return Found(lead, created)
+
+
+async def _only_lead_named(session: AsyncSession, *, team_id: str, name: str) -> Lead | None:
+    """The lead whose name or company is exactly name, when there is exactly one."""
+    named = await find_leads_by_name(session=session, team_id=team_id, name=name, limit=2)
+    exact = [n for n in named if name.lower() in (n.name.lower(), n.company.lower())]
+    return exact[0] if len(exact) == 1 else None
 
 
 def not_found(ref: LeadRef) -> str:
@@ -144,11 +138,7 @@ async def record_and_confirm(
     feedback = await record_feedback(
         session=session, team_id=team_id, lead=found.lead, author=author, given=given, now=now
     )
-    campaign = (
-        await get_campaign(session=session, team_id=team_id, campaign_id=given.campaign_id)
-        if given.campaign_id is not None
-        else None
-    )
+    campaign = await get_campaign(session=session, team_id=team_id, campaign_id=given.campaign_id)
     return feedback_blocks.confirmation(found.lead, feedback, campaign, created_lead=found.created)
 
 

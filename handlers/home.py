@@ -57,17 +57,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
         action_id, lead_id = _clicked(body)
         rating = Rating(action_id.removeprefix(ids.HOME_RATE_PREFIX))
         async with deps.sessions.begin() as session:
-            lead = (
-                await rate_lead(
-                    session=session,
-                    team_id=team_id,
-                    lead_id=lead_id,
-                    author=user_id,
-                    rating=rating,
-                    now=deps.clock.now(),
-                )
-                if lead_id is not None
-                else None
+            lead = await rate_lead(
+                session=session,
+                team_id=team_id,
+                lead_id=lead_id,
+                author=user_id,
+                rating=rating,
+                now=deps.clock.now(),
             )
         notice = (
             f":white_check_mark: Recorded {feedback_blocks.rating_text(rating)} for "
@@ -86,11 +82,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id, user_id = context.team_id or "", context.user_id or ""
         _, lead_id = _clicked(body)
         async with deps.sessions() as session:
-            lead = (
-                await get_lead(session=session, team_id=team_id, lead_id=lead_id)
-                if lead_id is not None
-                else None
-            )
+            lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
         if lead is None:
             await refresh_home(
                 client, deps, admins, team_id=team_id, user_id=user_id, notice=LEAD_GONE

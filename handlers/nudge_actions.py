@@ -83,7 +83,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await reply_privately(respond, notice(_SORRY))
             return
         if lead is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
+            await reply_privately(respond, notice(_LEAD_GONE))
             return
         note = f"{rating_text(rating)}: recorded {slack_date(now)}. Thank you!"
         if not await _update_in_place(client, body, lead_id, note):
@@ -113,7 +113,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 now=now,
             )
         if lead is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_LEAD_GONE)
+            await reply_privately(respond, notice(_LEAD_GONE))
             return
         note = f":zzz: Snoozed until {slack_date(until)}."
         if not await _update_in_place(client, body, lead_id, note):

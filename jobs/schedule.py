@@ -81,16 +81,6 @@ def latest_occurrence(trigger: CronTrigger, now: datetime) -> datetime | None:
     return latest.astimezone(UTC) if latest is not None else None
 
 
-def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire time in [start, end), in UTC."""
-    found: list[datetime] = []
-    moment = trigger.get_next_fire_time(None, start)
-    while moment is not None and moment < end:
-        found.append(moment.astimezone(UTC))
-        moment = trigger.get_next_fire_time(moment, moment)
-    return found
-
-
 @dataclass(frozen=True)
 class Period:
     """A half-open span of time [start, end) in UTC, and the key its claims use."""

@@ -95,8 +95,12 @@ async def find_campaign_by_slug(
     return (await session.exec(statement)).first()
 
 
-async def get_campaign(*, session: AsyncSession, team_id: str, campaign_id: int) -> Campaign | None:
-    """The team's campaign with this id, or None (also for another team's id)."""
+async def get_campaign(
+    *, session: AsyncSession, team_id: str, campaign_id: int | None
+) -> Campaign | None:
+    """The team's campaign with this id, or None (also for another team's id, or no id)."""
+    if campaign_id is None:
+        return None
     statement = select(Campaign).where(Campaign.team_id == team_id, Campaign.id == campaign_id)
     return (await session.exec(statement)).first()
 

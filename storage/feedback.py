@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.leads import get_lead
 from storage.models import Feedback, Lead
 from storage.outbox import (
     FEEDBACK_CREATED,
@@ -74,12 +75,16 @@ async def record_feedback(
 
 
 async def rate_lead(
-    *, session: AsyncSession, team_id: str, lead_id: int, author: str, rating: str, now: datetime
+    *,
+    session: AsyncSession,
+    team_id: str,
+    lead_id: int | None,
+    author: str,
+    rating: str,
+    now: datetime,
 ) -> Lead | None:
     """One-click feedback (a rating and nothing else) on the team's lead; None if no such lead."""
-    lead = (
-        await session.exec(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id))
-    ).first()
+    lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
     if lead is not None:
         given = FeedbackInput(rating=rating)
         await record_feedback(
@@ -88,8 +93,12 @@ async def rate_lead(
     return lead
 
 
-async def get_feedback(*, session: AsyncSession, team_id: str, feedback_id: int) -> Feedback | None:
-    """The team's feedback record with this id, or None (also for another team's id)."""
+async def get_feedback(
+    *, session: AsyncSession, team_id: str, feedback_id: int | None
+) -> Feedback | None:
+    """The team's feedback record with this id, or None (also for another team's id, or no id)."""
+    if feedback_id is None:
+        return None
     statement = select(Feedback).where(Feedback.team_id == team_id, Feedback.id == feedback_id)
     return (await session.exec(statement)).first()
 

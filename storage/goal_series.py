@@ -262,13 +262,3 @@ async def one_goal_series(
     if goal is Goal.TIME_TO_FIRST_FEEDBACK:
         return await first_feedback_hours_series(session=session, team_id=team_id, weeks=weeks)
     return await preview_reaction_series(session=session, team_id=team_id, weeks=weeks, zone=zone)
-
-
-async def goal_series(
-    *, session: AsyncSession, team_id: str, weeks: Sequence[Week], zone: ZoneInfo
-) -> dict[Goal, list[float | None]]:
-    """Every goal's weekly series, oldest week first, None where a week had nothing to measure."""
-    return {
-        goal: await one_goal_series(goal, session=session, team_id=team_id, weeks=weeks, zone=zone)
-        for goal in Goal
-    }

@@ -16,8 +16,10 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def get_lead(*, session: AsyncSession, team_id: str, lead_id: int) -> Lead | None:
-    """The team's lead with this id, or None (also for another team's id)."""
+async def get_lead(*, session: AsyncSession, team_id: str, lead_id: int | None) -> Lead | None:
+    """The team's lead with this id, or None (also for another team's id, or no id)."""
+    if lead_id is None:
+        return None
     statement = select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id)
     return (await session.exec(statement)).first()
 

@@ -49,16 +49,6 @@ class TeamSettings:
         """The digest's local time of day."""
         return parse_clock_time(self.digest_time)
 
-    @property
-    def nudge_at(self) -> time:
-        """The nudges' local time of day."""
-        return parse_clock_time(self.nudge_time)
-
-    @property
-    def nudge_weekdays(self) -> tuple[int, ...]:
-        """The nudge days as weekday numbers, Monday = 0."""
-        return parse_weekdays(self.nudge_days)
-
 
 @dataclass(frozen=True)
 class SettingsChange:

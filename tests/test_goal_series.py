@@ -1,6 +1,7 @@
 """The shared goals' weekly series: a three-week history counted by hand, one query per goal."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import event
 
 from bot.deps import Deps
 from jobs.schedule import weeks_ending
-from storage.goal_series import goal_series, launch_days
+from storage.goal_series import launch_days, one_goal_series
 from storage.goal_targets import Goal
 from storage.models import Campaign, CampaignReactionEvent
 from tests.factories import TEAM
@@ -43,6 +44,16 @@ async def add_preview(
             )
             for user, at in reactions
         )
+
+
+async def goal_series(
+    *, session: Any, team_id: str, weeks: list[tuple[datetime, datetime]], zone: ZoneInfo
+) -> dict[Goal, list[float | None]]:
+    """Every goal's weekly series, as the digest and the chart read them one goal at a time."""
+    return {
+        goal: await one_goal_series(goal, session=session, team_id=team_id, weeks=weeks, zone=zone)
+        for goal in Goal
+    }
 
 
 async def seed_three_weeks(deps: Deps) -> None:

@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.slack_standin import SlackStandIn
-from jobs.schedule import digest_trigger, fire_times, nudge_trigger, team_schedule, week_ending
+from jobs.schedule import digest_trigger, nudge_trigger, team_schedule, week_ending
 from jobs.scheduled import ScheduledJobs, run_due_digest, run_due_nudges
 from storage.db import create_engine, create_sessions
 from storage.models import JobClaim
@@ -21,6 +22,16 @@ BERLIN = "Europe/Berlin"
 BERLIN_ZONE = ZoneInfo(BERLIN)
 CHANNEL = "C0DIGEST"
 SHARED = "C0SHARED"
+
+
+def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[datetime]:
+    """Every time the trigger fires in [start, end), in UTC."""
+    found: list[datetime] = []
+    moment = trigger.get_next_fire_time(None, start)
+    while moment is not None and moment < end:
+        found.append(moment.astimezone(UTC))
+        moment = trigger.get_next_fire_time(moment, moment)
+    return found
 
 
 @pytest.fixture

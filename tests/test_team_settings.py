@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.deps import Deps
+from bot.schedule_math import parse_weekdays
 from storage.models import TeamSettingsRow
 from storage.team_settings import SettingsChange, effective_settings, save_team_settings
 from tests.conftest import make_settings
@@ -41,7 +42,13 @@ async def test_a_team_without_overrides_gets_the_defaults(deps: Deps) -> None:
     )
     assert (team.stale_after_days, team.timezone, team.admin_users) == (3, "America/New_York", ())
     assert team.customised is False
-    assert str(team.zone) == "America/New_York" and team.nudge_weekdays == (0, 1, 2, 3, 4)
+    assert str(team.zone) == "America/New_York" and parse_weekdays(team.nudge_days) == (
+        0,
+        1,
+        2,
+        3,
+        4,
+    )
 
 
 async def test_saved_settings_override_the_defaults_for_that_team_only(deps: Deps) -> None:

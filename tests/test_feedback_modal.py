@@ -7,7 +7,7 @@ from bot.deps import Deps
 from bot.slack_standin import SlackStandIn
 from handlers import ids
 from storage.models import Feedback, Lead
-from tests.factories import OTHER_TEAM, REP, TEAM, SlackDriver, block_suggestion, view_submission
+from tests.factories import OTHER_TEAM, REP, SlackDriver, block_suggestion, view_submission
 from tests.helpers import all_rows, count_rows, texts_of, wait_for_responses
 from tests.test_leadfeedback_command import seed_campaign, seed_lead
 
@@ -214,4 +214,4 @@ async def test_someone_elses_edit_button_is_refused(slack: SlackDriver, deps: De
     [response] = await wait_for_responses(slack.standin)
     assert "only undo or edit your own" in response.body["text"]
     assert slack.standin.calls_to("views.open") == []
-    assert TEAM == feedback.team_id
+    assert [(f.id, f.rating) for f in await all_rows(deps, Feedback)] == [(feedback.id, "hot")]

@@ -142,9 +142,13 @@ async def compute_digest(
     With goals, the shared goals for the local week ending at period.end are added.
     """
     start, end = period.start, period.end
-    totals = await queries.lead_totals(session=session, team_id=team_id, start=start, end=end)
     before = period.before()
+    totals = await queries.lead_totals(session=session, team_id=team_id, start=start, end=end)
     earlier = await queries.lead_totals(
+        session=session, team_id=team_id, start=before.start, end=before.end
+    )
+    given = await queries.period_feedback(session=session, team_id=team_id, start=start, end=end)
+    given_before = await queries.period_feedback(
         session=session, team_id=team_id, start=before.start, end=before.end
     )
     campaigns = await queries.campaign_rows(session=session, team_id=team_id, start=start, end=end)
@@ -165,11 +169,7 @@ async def compute_digest(
     escalated, escalated_total = await queries.escalated_leads(
         session=session, team_id=team_id, at=end, limit=ESCALATIONS_MAX
     )
-    leaders = await queries.feedback_leaders(
-        session=session, team_id=team_id, start=start, end=end, limit=LEADERS_MAX
-    )
     coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
-    ratings = await queries.rating_counts(session=session, team_id=team_id, start=start, end=end)
     statuses = (
         []
         if goals is None
@@ -185,14 +185,7 @@ async def compute_digest(
                     _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
                     coverage,
                 ],
-                Goal.JUNK_SHARE: [
-                    _junk_share(
-                        await queries.rating_counts(
-                            session=session, team_id=team_id, start=before.start, end=before.end
-                        )
-                    ),
-                    _junk_share(ratings),
-                ],
+                Goal.JUNK_SHARE: [_junk_share(given_before.ratings), _junk_share(given.ratings)],
             },
         )
     )
@@ -200,13 +193,13 @@ async def compute_digest(
         "leads_handed_over": earlier.leads_handed_over,
         "leads_with_feedback": earlier.leads_with_feedback,
         "coverage": _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
-        "feedback_count": earlier.feedback_count,
+        "feedback_count": given_before.count,
     }
     current = {
         "leads_handed_over": totals.leads_handed_over,
         "leads_with_feedback": totals.leads_with_feedback,
         "coverage": coverage,
-        "feedback_count": totals.feedback_count,
+        "feedback_count": given.count,
     }
     return DigestFigures(
         team_id=team_id,
@@ -217,8 +210,8 @@ async def compute_digest(
         leads_handed_over=totals.leads_handed_over,
         leads_with_feedback=totals.leads_with_feedback,
         coverage=coverage,
-        feedback_count=totals.feedback_count,
-        ratings=ratings,
+        feedback_count=given.count,
+        ratings=given.ratings,
         by_campaign=[
             {
                 "campaign": row.name or NO_CAMPAIGN,
@@ -233,12 +226,7 @@ async def compute_digest(
             }
             for row in campaigns
         ],
-        top_reasons=[
-            {"reason": reason, "count": n}
-            for reason, n in await queries.reason_counts(
-                session=session, team_id=team_id, start=start, end=end
-            )
-        ],
+        top_reasons=[{"reason": reason, "count": n} for reason, n in given.reasons],
         upcoming=[
             UpcomingFigures(
                 campaign_id=c.campaign_id,
@@ -254,7 +242,7 @@ async def compute_digest(
         ),
         escalations=[asdict(row) for row in escalated],
         escalations_total=escalated_total,
-        feedback_leaders=[{"author": a, "count": n} for a, n in leaders],
+        feedback_leaders=[{"author": a, "count": n} for a, n in given.authors[:LEADERS_MAX]],
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
         goals=statuses,

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,11 +20,23 @@ from storage.vocabulary import OPEN_STATUSES, Rating
 
 @dataclass(frozen=True)
 class LeadTotals:
-    """Leads handed over in a period, those with feedback before its end, feedback records."""
+    """Leads handed over in a period, and those of them with feedback before its end."""
 
     leads_handed_over: int
     leads_with_feedback: int
-    feedback_count: int
+
+
+@dataclass(frozen=True)
+class PeriodFeedback:
+    """The feedback given in a period, counted three ways in one pass over its rows."""
+
+    count: int
+    # Each lead rated in the period, by its latest rating before the period's end.
+    ratings: dict[str, int]
+    # Most first, ties by name.
+    reasons: list[tuple[str, int]]
+    # Who gave it, most first, ties by user id.
+    authors: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,7 @@ def _latest_rating(end: datetime, lead_id: Any) -> Any:
 async def lead_totals(
     *, session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> LeadTotals:
-    """The headline counts of a period."""
+    """The leads handed over in a period, and how many of them had feedback by its end."""
     has_feedback = (
         select(Feedback.id)
         .where(col(Feedback.lead_id) == col(Lead.id), col(Feedback.created_at) < end)
@@ -115,33 +127,60 @@ async def lead_totals(
             )
         )
     ).one()
-    feedback_count = (
-        await session.exec(
-            select(func.count()).select_from(Feedback).where(_feedback_in(team_id, start, end))
-        )
-    ).one()
-    return LeadTotals(int(handed), int(with_feedback), int(feedback_count))
+    return LeadTotals(int(handed), int(with_feedback))
 
 
-async def rating_counts(
+async def period_feedback(
     *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> dict[str, int]:
-    """For leads with feedback in the period, their latest rating before end, counted."""
-    rated = (
-        select(col(Feedback.lead_id).label("lead_id"))
-        .where(_feedback_in(team_id, start, end))
-        .distinct()
-        .subquery()
-    )
-    latest = (
-        select(_latest_rating(end, rated.c.lead_id).label("rating")).select_from(rated).subquery()
-    )
+) -> PeriodFeedback:
+    """The period's feedback: how much, each rated lead's latest rating, reasons and authors.
+
+    The period's rows are read once, into a common table expression that both databases
+    materialize because three aggregates read it. A lead's newest feedback before end lies
+    in the period exactly when the lead got feedback in it, so numbering each lead's rows
+    newest first within the period finds its latest rating without a probe per lead (which
+    cost a third of a second per week at a million rows).
+    """
     rows = (
-        await session.exec(select(latest.c.rating, func.count()).group_by(latest.c.rating))
-    ).all()
-    counts = {rating.value: 0 for rating in Rating}
-    counts.update({str(rating): int(n) for rating, n in rows})
-    return counts
+        select(
+            Feedback.rating,
+            Feedback.reason,
+            Feedback.author,
+            func.row_number()
+            .over(
+                partition_by=col(Feedback.lead_id),
+                order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
+            )
+            .label("newest_first"),
+        )
+        .where(_feedback_in(team_id, start, end))
+        .cte("period_feedback")
+    )
+    n = func.count()
+    counted = union_all(
+        select(literal("rating").label("kind"), rows.c.rating.label("key"), n)
+        .where(rows.c.newest_first == 1)
+        .group_by(rows.c.rating),
+        select(literal("reason"), rows.c.reason, n)
+        .where(rows.c.reason.is_not(None))
+        .group_by(rows.c.reason),
+        select(literal("author"), rows.c.author, n).group_by(rows.c.author),
+    )
+    by_kind: dict[str, list[tuple[str, int]]] = {"rating": [], "reason": [], "author": []}
+    for kind, key, count in (await session.exec(counted)).all():
+        by_kind[kind].append((str(key), int(count)))
+    ratings = {rating.value: 0 for rating in Rating}
+    ratings.update(by_kind["rating"])
+    return PeriodFeedback(
+        count=sum(count for _, count in by_kind["author"]),
+        ratings=ratings,
+        reasons=_most_first(by_kind["reason"]),
+        authors=_most_first(by_kind["author"]),
+    )
+
+
+def _most_first(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(counts, key=lambda item: (-item[1], item[0]))
 
 
 async def campaign_rows(
@@ -225,22 +264,6 @@ async def _top_reason_by_campaign(
     return {campaign_id: str(reason) for campaign_id, reason in rows}
 
 
-async def reason_counts(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> list[tuple[str, int]]:
-    """Feedback in the period counted by reason, most first, ties by name."""
-    n = func.count().label("n")
-    rows = (
-        await session.exec(
-            select(Feedback.reason, n)
-            .where(_feedback_in(team_id, start, end), col(Feedback.reason).is_not(None))
-            .group_by(col(Feedback.reason))
-            .order_by(n.desc(), col(Feedback.reason))
-        )
-    ).all()
-    return [(str(reason), int(count)) for reason, count in rows]
-
-
 async def upcoming_campaigns(
     *, session: AsyncSession, team_id: str, first_day: date, days: int
 ) -> list[UpcomingRow]:
@@ -270,20 +293,20 @@ async def campaign_reaction_counts(
 async def stale_counts(
     *, session: AsyncSession, team_id: str, at: datetime, stale_after_days: int, owners: int
 ) -> tuple[int, list[tuple[str | None, int]]]:
-    """How many leads are stale at at, and the owners (None: no owner) who hold most."""
+    """How many leads are stale at at, and the owners (None: no owner) who hold most.
+
+    One pass: the stale leads counted per owner (a team has as many owners as reps), the
+    total being their sum.
+    """
     condition = stale_condition(team_id=team_id, at=at, stale_after_days=stale_after_days)
-    total = (await session.exec(select(func.count()).select_from(Lead).where(condition))).one()
-    n = func.count().label("n")
-    rows = (
+    held = (
         await session.exec(
-            select(Lead.owner, n)
-            .where(condition, col(Lead.owner).is_not(None))
-            .group_by(col(Lead.owner))
-            .order_by(n.desc(), col(Lead.owner))
-            .limit(owners)
+            select(Lead.owner, func.count()).where(condition).group_by(col(Lead.owner))
         )
     ).all()
-    return int(total), [(owner, int(count)) for owner, count in rows]
+    total = sum(int(count) for _, count in held)
+    named = [(str(owner), int(count)) for owner, count in held if owner is not None]
+    return total, list(_most_first(named)[:owners])
 
 
 async def escalated_leads(
@@ -321,20 +344,3 @@ async def escalated_leads(
         for lead, nudge in rows
     ]
     return found, int(total)
-
-
-async def feedback_leaders(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime, limit: int
-) -> list[tuple[str, int]]:
-    """Who gave the most feedback in the period, most first, ties by user id."""
-    n = func.count().label("n")
-    rows = (
-        await session.exec(
-            select(Feedback.author, n)
-            .where(_feedback_in(team_id, start, end))
-            .group_by(col(Feedback.author))
-            .order_by(n.desc(), col(Feedback.author))
-            .limit(limit)
-        )
-    ).all()
-    return [(str(author), int(count)) for author, count in rows]

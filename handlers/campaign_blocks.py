@@ -317,6 +317,14 @@ def posted(campaign: Campaign, link: str | None) -> Message:
     return notice(text)
 
 
+def being_posted(campaign: Campaign) -> Message:
+    """The answer to a second Post preview while the first is still on its way."""
+    return notice(
+        f"The preview of *{escape(campaign.name)}* is being posted to "
+        f"{channel_link(campaign.channel_id)} right now; it will be up in a moment."
+    )
+
+
 def not_posted(campaign: Campaign, error: str) -> Message:
     """Why the preview is not up yet, how to fix it, and a button to post it then."""
     where = channel_link(campaign.channel_id)

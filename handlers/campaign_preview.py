@@ -5,7 +5,7 @@ fails the marketer gets a DM that says how to fix it, with a button that posts i
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from storage.campaigns import (
     slugify,
     upcoming_campaigns,
 )
+from storage.jobs import claim_run, mark_failed, mark_posted
 from storage.models import Campaign
 from storage.reactions import reaction_counts
 from storage.team_settings import effective_settings
@@ -39,6 +40,12 @@ logger = logging.getLogger(__name__)
 
 COMMAND = campaign_blocks.COMMAND
 SORRY = "Something went wrong on our side. Please try again in a moment."
+PREVIEW_CLAIM = "campaign_preview"
+# Long enough for one post with the client's own 429 and 5xx retries; a claim left behind by
+# a process that died mid-post is taken over after it.
+PREVIEW_LEASE = timedelta(minutes=2)
+# A marketer may fix the channel and press Post preview as often as it takes.
+PREVIEW_ATTEMPTS_MAX = 1_000
 
 
 async def team_today(deps: Deps, team_id: str) -> date:
@@ -62,18 +69,49 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None
 async def publish_preview(
     client: AsyncWebClient, deps: Deps, *, team_id: str, campaign: Campaign
 ) -> Message:
-    """Post the campaign's preview and record where; what to tell the marketer either way."""
+    """Post the campaign's preview once and record where; what to tell the marketer either way.
+
+    The post is claimed in the database first, so a double click on Post preview (or the
+    button pressed while the modal's own post is on its way) posts one preview; whoever
+    does not get the claim is shown where the preview is, or told it is on its way.
+    """
     assert campaign.id is not None and campaign.channel_id is not None
-    async with deps.sessions() as session:
+    async with deps.sessions.begin() as session:
+        claim = await claim_run(
+            session=session,
+            team_id=team_id,
+            job=PREVIEW_CLAIM,
+            period=str(campaign.id),
+            now=deps.clock.now(),
+            lease=PREVIEW_LEASE,
+            max_attempts=PREVIEW_ATTEMPTS_MAX,
+        )
         counts = await reaction_counts(session=session, team_id=team_id, campaign_ids=[campaign.id])
+    if claim is None:
+        return await _claimed_elsewhere(client, deps, team_id=team_id, campaign=campaign)
     message = campaign_blocks.preview_message(campaign, counts[campaign.id])
     try:
         ts = str((await post_or_join(client, campaign.channel_id, message))["ts"])
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "unknown_error")
+    except Exception as exc:
+        error = (
+            str(exc.response.get("error") or "unknown_error")
+            if isinstance(exc, SlackApiError)
+            else type(exc).__name__
+        )
+        async with deps.sessions.begin() as session:
+            await mark_failed(session=session, claim_id=claim.id, error=error)
+        if not isinstance(exc, SlackApiError):
+            raise
         logger.warning("preview of campaign %s not posted: %s", campaign.id, error)
         return campaign_blocks.not_posted(campaign, error)
     async with deps.sessions.begin() as session:
+        await mark_posted(
+            session=session,
+            claim_id=claim.id,
+            channel_id=campaign.channel_id,
+            message_ts=ts,
+            now=deps.clock.now(),
+        )
         stored = await get_campaign(session=session, team_id=team_id, campaign_id=campaign.id)
         if stored is not None:
             await set_preview_message(
@@ -81,6 +119,18 @@ async def publish_preview(
             )
             campaign = stored
     return campaign_blocks.posted(campaign, await permalink(client, campaign.channel_id, ts))
+
+
+async def _claimed_elsewhere(
+    client: AsyncWebClient, deps: Deps, *, team_id: str, campaign: Campaign
+) -> Message:
+    async with deps.sessions() as session:
+        stored = await get_campaign(session=session, team_id=team_id, campaign_id=campaign.id)
+    if stored is not None and stored.channel_id is not None and stored.message_ts is not None:
+        return campaign_blocks.posted(
+            stored, await permalink(client, stored.channel_id, stored.message_ts)
+        )
+    return campaign_blocks.being_posted(campaign)
 
 
 async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:

@@ -343,6 +343,37 @@ async def test_post_preview_button_posts_it_once_the_bot_can(
     assert campaign.message_ts == preview["ts"]
 
 
+async def test_a_second_post_preview_click_while_the_first_is_posting_posts_nothing(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    slack.standin.bot_not_in(CHANNEL)
+    slack.standin.fail_next("conversations.join", status=200, error="missing_scope")
+    await submit_campaign(slack)
+    await wait_until(lambda: slack.standin.messages(MARKETER), "the marketer's DM")
+    [campaign] = await all_rows(deps, Campaign)
+    # The first click's post meets a 429 and waits a second before Slack's retry.
+    slack.standin.fail_next("chat.postMessage", status=429, retry_after=1)
+    posts = len(slack.standin.calls_to("chat.postMessage"))
+
+    await slack.click(ids.CAMPAIGN_POST, str(campaign.id), user=MARKETER)
+    await slack.standin.wait_for("chat.postMessage", posts + 1)
+    await slack.click(ids.CAMPAIGN_POST, str(campaign.id), user=MARKETER)
+    [second] = await wait_for_responses(slack.standin)
+    assert "is being posted to <#C0SALES> right now" in second.body["text"]
+
+    [_, first] = await wait_for_responses(slack.standin, 2)
+    assert "is up in <#C0SALES>" in first.body["text"]
+    [preview] = slack.standin.messages(CHANNEL)
+    [campaign] = await all_rows(deps, Campaign)
+    assert campaign.message_ts == preview["ts"]
+
+    # Pressed again later, the button shows where the preview is and posts nothing.
+    await slack.click(ids.CAMPAIGN_POST, str(campaign.id), user=MARKETER)
+    [*_, third] = await wait_for_responses(slack.standin, 3)
+    assert "is up in <#C0SALES>" in third.body["text"]
+    assert len(slack.standin.messages(CHANNEL)) == 1
+
+
 # --- Reactions ----------------------------------------------------------------------------
 
 

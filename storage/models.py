@@ -80,7 +80,15 @@ class Lead(SQLModel, table=True):
         UniqueConstraint("team_id", "email", name="uq_leads_team_email"),
         Index("ix_leads_team_handed_off", "team_id", "handed_off_at"),
         Index("ix_leads_team_status_touch", "team_id", "status", "last_touch_at"),
-        Index("ix_leads_team_owner_touch", "team_id", "owner", "last_touch_at"),
+        # Every column of the stale condition, so stale counts per owner read only the index.
+        Index(
+            "ix_leads_team_owner_stale",
+            "team_id",
+            "owner",
+            "status",
+            "last_touch_at",
+            "snoozed_until",
+        ),
         Index("ix_leads_team_first_feedback", "team_id", "first_feedback_at"),
         Index("ix_leads_campaign", "campaign_id"),
     )

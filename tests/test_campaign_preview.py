@@ -318,9 +318,8 @@ async def test_a_private_channel_gets_instructions_and_the_campaign_is_kept(
     assert [e["action_id"] for e in dm["blocks"][-1]["elements"]] == [ids.CAMPAIGN_POST]
 
 
-async def test_post_preview_button_posts_it_once_the_bot_can(
-    slack: SlackDriver, deps: Deps
-) -> None:
+async def unposted_campaign(slack: SlackDriver, deps: Deps) -> Campaign:
+    """A campaign whose preview Slack refused (the bot could not join), the marketer told so."""
     slack.standin.bot_not_in(CHANNEL)
     slack.standin.fail_next("conversations.join", status=200, error="missing_scope")
     await submit_campaign(slack)
@@ -329,6 +328,13 @@ async def test_post_preview_button_posts_it_once_the_bot_can(
     assert "not posted yet" in dm["text"]
     assert slack.standin.messages(CHANNEL) == []
     [campaign] = await all_rows(deps, Campaign)
+    return campaign
+
+
+async def test_post_preview_button_posts_it_once_the_bot_can(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    campaign = await unposted_campaign(slack, deps)
 
     await slack.click(ids.CAMPAIGN_POST, str(campaign.id), user=OTHER_REP)
     [refused] = await wait_for_responses(slack.standin)
@@ -346,11 +352,7 @@ async def test_post_preview_button_posts_it_once_the_bot_can(
 async def test_a_second_post_preview_click_while_the_first_is_posting_posts_nothing(
     slack: SlackDriver, deps: Deps
 ) -> None:
-    slack.standin.bot_not_in(CHANNEL)
-    slack.standin.fail_next("conversations.join", status=200, error="missing_scope")
-    await submit_campaign(slack)
-    await wait_until(lambda: slack.standin.messages(MARKETER), "the marketer's DM")
-    [campaign] = await all_rows(deps, Campaign)
+    campaign = await unposted_campaign(slack, deps)
     # The first click's post meets a 429 and waits a second before Slack's retry.
     slack.standin.fail_next("chat.postMessage", status=429, retry_after=1)
     posts = len(slack.standin.calls_to("chat.postMessage"))

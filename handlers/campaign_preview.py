@@ -92,18 +92,14 @@ async def publish_preview(
     message = campaign_blocks.preview_message(campaign, counts[campaign.id])
     try:
         ts = str((await post_or_join(client, campaign.channel_id, message))["ts"])
-    except Exception as exc:
-        error = (
-            str(exc.response.get("error") or "unknown_error")
-            if isinstance(exc, SlackApiError)
-            else type(exc).__name__
-        )
-        async with deps.sessions.begin() as session:
-            await mark_failed(session=session, claim_id=claim.id, error=error)
-        if not isinstance(exc, SlackApiError):
-            raise
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "unknown_error")
+        await _release(deps, claim_id=claim.id, error=error)
         logger.warning("preview of campaign %s not posted: %s", campaign.id, error)
         return campaign_blocks.not_posted(campaign, error)
+    except Exception as exc:
+        await _release(deps, claim_id=claim.id, error=type(exc).__name__)
+        raise
     async with deps.sessions.begin() as session:
         await mark_posted(
             session=session,
@@ -119,6 +115,12 @@ async def publish_preview(
             )
             campaign = stored
     return campaign_blocks.posted(campaign, await permalink(client, campaign.channel_id, ts))
+
+
+async def _release(deps: Deps, *, claim_id: int, error: str) -> None:
+    """Give up the claim of a post that failed, so the next press of the button may retry."""
+    async with deps.sessions.begin() as session:
+        await mark_failed(session=session, claim_id=claim_id, error=error)
 
 
 async def _claimed_elsewhere(

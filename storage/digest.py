@@ -292,11 +292,11 @@ async def campaign_reaction_counts(
 
 async def stale_counts(
     *, session: AsyncSession, team_id: str, at: datetime, stale_after_days: int, owners: int
-) -> tuple[int, list[tuple[str | None, int]]]:
-    """How many leads are stale at at, and the owners (None: no owner) who hold most.
+) -> tuple[int, list[tuple[str, int]]]:
+    """How many leads are stale at at, and the owners who hold most of them.
 
     One pass: the stale leads counted per owner (a team has as many owners as reps), the
-    total being their sum.
+    total being their sum; leads without an owner count in the total only.
     """
     condition = stale_condition(team_id=team_id, at=at, stale_after_days=stale_after_days)
     held = (
@@ -306,7 +306,7 @@ async def stale_counts(
     ).all()
     total = sum(int(count) for _, count in held)
     named = [(str(owner), int(count)) for owner, count in held if owner is not None]
-    return total, list(_most_first(named)[:owners])
+    return total, _most_first(named)[:owners]
 
 
 async def escalated_leads(

@@ -40,9 +40,9 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.seed import seed
-from bot.slack_requests import block_action
-from bot.slack_standin import SlackStandIn
-from handlers import ids
+from bot.demo.signed_requests import block_action
+from bot.demo.slack_standin import SlackStandIn
+from handlers.views import ids
 from tests.factories import BOT_TOKEN, SIGNING_SECRET, command_form, sign
 
 RESULTS = Path(__file__).parent / "results"

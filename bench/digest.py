@@ -33,8 +33,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.seed import NOW, add_feedback, seed
+from bot.demo.signed_requests import TEAM
 from bot.settings import Settings, normalise_database_url
-from bot.slack_requests import TEAM
 from jobs.digest import compute_digest
 from jobs.nudges import plan_nudges
 from jobs.schedule import Schedule, week_ending

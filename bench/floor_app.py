@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from handlers import ids
+from handlers.views import ids
 
 
 def build(process_before_response: bool) -> Starlette:

@@ -27,7 +27,7 @@ import httpx
 
 from bench.ack_latency import _free_port, _wait_until_up
 from bench.seed import seed
-from bot.slack_requests import REP
+from bot.demo.signed_requests import REP
 from tests.factories import BOT_TOKEN, SIGNING_SECRET
 
 RESULTS = Path(__file__).parent / "results"

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.demo.signed_requests import REP, TEAM
 from bot.settings import normalise_database_url
-from bot.slack_requests import REP, TEAM
 from storage.db import create_engine, create_sessions
 from storage.leads import refresh_first_feedback
 from storage.migrate import upgrade

@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.deps import Deps
 from handlers.registry import web_routes
+from storage.claims import is_failing, job_statuses
 from storage.db import is_reachable
-from storage.jobs import is_failing, job_statuses
 from storage.migrate import is_up_to_date
 
 logger = logging.getLogger(__name__)

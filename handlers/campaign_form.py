@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers import ids
+from handlers.views import ids
 from storage.campaigns import CampaignInput, slugify
 
 COMMAND_TEXT_MAX = 4000

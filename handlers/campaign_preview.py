@@ -14,8 +14,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import campaign_blocks, ids
-from handlers.blocks import Message
 from handlers.campaign_form import (
     Help,
     ListCampaigns,
@@ -24,6 +22,8 @@ from handlers.campaign_form import (
     read_campaign,
 )
 from handlers.replies import action_row_id, post_or_join, send_dm
+from handlers.views import campaign_blocks, ids
+from handlers.views.blocks import Message
 from storage.campaigns import (
     create_campaign,
     get_campaign,
@@ -31,7 +31,7 @@ from storage.campaigns import (
     slugify,
     upcoming_campaigns,
 )
-from storage.jobs import claim_run, mark_failed, mark_posted
+from storage.claims import claim_run, mark_failed, mark_posted
 from storage.models import Campaign
 from storage.reactions import reaction_counts
 from storage.team_settings import effective_settings

@@ -11,10 +11,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import campaign_blocks, ids
 from handlers.campaign_form import read_comment
 from handlers.campaign_preview import permalink
 from handlers.replies import action_id, action_row_id, reply_privately, send_dm
+from handlers.views import campaign_blocks, ids
 from storage.campaigns import get_campaign
 from storage.models import Campaign
 from storage.reactions import ReactionCounts, reaction_counts, record_reaction

@@ -10,12 +10,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers import feedback_blocks, ids
-from handlers.blocks import Message
 from handlers.feedback_flow import Found, record_and_confirm
 from handlers.feedback_modal import open_or_explain
 from handlers.leadfeedback import SORRY, history_of
 from handlers.replies import action_row_id, action_value, reply_privately
+from handlers.views import feedback_blocks, ids
+from handlers.views.blocks import Message
 from storage.campaigns import get_campaign
 from storage.feedback import (
     FeedbackInput,

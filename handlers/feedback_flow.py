@@ -8,10 +8,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers import feedback_blocks
-from handlers.blocks import Message
 from handlers.feedback_parse import LeadRef
 from handlers.replies import send_dm
+from handlers.views import feedback_blocks
+from handlers.views.blocks import Message
 from storage.campaigns import find_campaign_by_slug, get_campaign
 from storage.feedback import FeedbackInput, record_feedback, undo_feedback
 from storage.leads import (

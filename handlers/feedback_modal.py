@@ -11,10 +11,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import feedback_blocks, ids
-from handlers.blocks import Block
 from handlers.feedback_flow import FeedbackRefused, Found, record_and_confirm, tell_user
 from handlers.feedback_parse import EMAIL_MAX, parse_lead
+from handlers.views import feedback_blocks, ids
+from handlers.views.blocks import Block
 from storage.campaigns import get_campaign, recent_campaigns
 from storage.feedback import FeedbackInput
 from storage.leads import get_lead, get_or_create_lead, search_leads

@@ -13,12 +13,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import feedback_blocks, ids, settings_modal
+from handlers import settings_modal
 from handlers.admins import WorkspaceAdmins
-from handlers.blocks import escape
 from handlers.feedback_modal import open_feedback_modal
 from handlers.home_flow import refresh_home
 from handlers.replies import action_id, action_row_id
+from handlers.views import feedback_blocks, ids
+from handlers.views.blocks import escape
 from storage.feedback import rate_lead
 from storage.leads import get_lead
 from storage.vocabulary import Rating

@@ -8,16 +8,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from bot.schedule_math import next_occurrence, start_of_week
-from handlers import home_blocks
 from handlers.admins import WorkspaceAdmins
-from handlers.home_blocks import HomeData
-from jobs.goals import compute_goals
+from handlers.views import home_blocks
+from handlers.views.home_blocks import HomeData
 from storage.campaigns import owned_campaigns_quality
+from storage.claims import failing_jobs
 from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
-from storage.jobs import failing_jobs
+from storage.goals import compute_goals
 from storage.leads import open_leads_of
 from storage.reactions import reaction_counts
+from storage.schedules import next_occurrence, start_of_week
 from storage.team_settings import TeamSettings, effective_settings
 
 logger = logging.getLogger(__name__)

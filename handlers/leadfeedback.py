@@ -12,8 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers import feedback_blocks
-from handlers.blocks import Message
 from handlers.feedback_flow import (
     Ambiguous,
     FeedbackRefused,
@@ -33,6 +31,8 @@ from handlers.feedback_parse import (
     ShowLead,
     parse_command,
 )
+from handlers.views import feedback_blocks
+from handlers.views.blocks import Message
 from storage.campaigns import get_campaign
 from storage.feedback import FeedbackInput, lead_history
 from storage.leads import open_leads_of

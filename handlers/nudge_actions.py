@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import ids
-from handlers.blocks import Message, section, slack_date
-from handlers.feedback_blocks import notice, rating_text
 from handlers.replies import action_id, action_row_id, reply_privately
+from handlers.views import ids
+from handlers.views.blocks import Message, section, slack_date
+from handlers.views.feedback_blocks import notice, rating_text
 from jobs.nudges import SNOOZE_DAYS, mark_answered
 from storage.feedback import rate_lead
 from storage.nudges import snooze_lead

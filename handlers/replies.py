@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from handlers.blocks import Message
+from handlers.views.blocks import Message
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from handlers import ids, settings_blocks
 from handlers.admins import WorkspaceAdmins
 from handlers.home_flow import refresh_home
+from handlers.views import ids, settings_blocks
 from storage.team_settings import effective_settings, save_team_settings
 
 logger = logging.getLogger(__name__)

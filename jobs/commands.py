@@ -7,12 +7,12 @@ from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.demo.render_text import render_message
 from bot.deps import Deps
-from bot.render_text import render_message
-from jobs.claims import Outcome
+from handlers.views.goal_chart import alt_text, render_chart
 from jobs.digest import chart_data, digest_figures, goal_trend, post_digest, render_digest
-from jobs.goal_chart import alt_text, render_chart
 from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
+from jobs.post_once import Outcome
 from jobs.schedule import team_schedule, week_ending
 from storage.teams import list_teams
 

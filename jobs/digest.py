@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.blocks import (
+from handlers.views.blocks import (
     SECTION_TEXT_MAX,
     Block,
     Message,
@@ -24,15 +24,15 @@ from handlers.blocks import (
     slack_date,
     truncate,
 )
-from handlers.feedback_blocks import RATING_EMOJI
-from handlers.goal_blocks import goal_line
-from jobs.claims import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
-from jobs.goal_chart import ChartData, alt_text, render_chart
-from jobs.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
+from handlers.views.feedback_blocks import RATING_EMOJI
+from handlers.views.goal_blocks import goal_line
+from handlers.views.goal_chart import ChartData, alt_text, render_chart
+from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from jobs.schedule import Period, team_schedule
 from storage import digest as queries
+from storage.claims import record_job_result
 from storage.goal_targets import Goal, GoalTargets
-from storage.jobs import record_job_result
+from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
 from storage.team_settings import effective_settings
 from storage.vocabulary import Rating
 

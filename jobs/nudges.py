@@ -10,8 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers import ids
-from handlers.blocks import (
+from handlers.views import ids
+from handlers.views.blocks import (
     Block,
     Message,
     actions,
@@ -21,10 +21,10 @@ from handlers.blocks import (
     section,
     slack_date,
 )
-from handlers.feedback_blocks import RATING_EMOJI, lead_line
-from jobs.claims import Outcome, Sleep, post_once
+from handlers.views.feedback_blocks import RATING_EMOJI, lead_line
+from jobs.post_once import Outcome, Sleep, post_once
 from jobs.schedule import Schedule, local_day_start, team_schedule
-from storage.jobs import record_job_result
+from storage.claims import record_job_result
 from storage.models import Lead
 from storage.nudges import record_nudges, stale_holders, stale_leads_held_by
 from storage.vocabulary import Rating

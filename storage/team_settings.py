@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.schedule_math import canonical_zone, parse_clock_time, parse_weekdays
 from bot.settings import Settings
 from storage.db import insert_ignoring_conflicts
 from storage.goal_targets import GoalTargets
 from storage.models import Team, TeamSettingsRow
+from storage.schedules import canonical_zone, parse_clock_time, parse_weekdays
 
 DIGEST_CHANNELS_MAX = 5
 ADMIN_USERS_MAX = 20

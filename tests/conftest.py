@@ -18,9 +18,9 @@ from sqlmodel import SQLModel
 
 from bot.app import build_bolt_app
 from bot.clock import ManualClock
+from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.settings import Settings, normalise_database_url
-from bot.slack_standin import SlackStandIn
 from bot.web import build_web_app
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade

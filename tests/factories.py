@@ -1,11 +1,11 @@
-"""Test constants and Slack's requests (from bot.slack_requests) signed with the test secret."""
+"""Test constants, and Slack's requests (bot.demo.signed_requests) signed with the test secret."""
 
 from typing import Any
 
 import httpx
 
-from bot import slack_requests
-from bot.slack_requests import (
+from bot.demo import signed_requests as slack_requests
+from bot.demo.signed_requests import (
     CHANNEL,
     REP,
     TEAM,
@@ -17,7 +17,7 @@ from bot.slack_requests import (
     message_action,
     view_submission,
 )
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-0123456789"

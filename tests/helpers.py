@@ -9,9 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
+from bot.demo.slack_standin import ResponseUrlPost, SlackStandIn
 from bot.deps import Deps
 from bot.slack_client import build_client
-from bot.slack_standin import ResponseUrlPost, SlackStandIn
 from storage.models import Campaign, Feedback, Lead, Team
 from storage.teams import ensure_team
 from tests.factories import BOT_TOKEN, REP, TEAM

@@ -2,8 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from bot.slack_standin import block_kit_errors, view_errors
-from handlers import campaign_blocks, ids
+from bot.demo.slack_standin import block_kit_errors, view_errors
 from handlers.campaign_form import (
     AUDIENCE_MAX,
     CTA_MAX,
@@ -17,6 +16,7 @@ from handlers.campaign_form import (
     parse_command,
     parse_links,
 )
+from handlers.views import campaign_blocks, ids
 from storage.models import Campaign
 from storage.reactions import ReactionCounts
 from storage.vocabulary import ReactionKind

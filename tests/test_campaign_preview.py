@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
 from bot.slack_client import build_client
-from bot.slack_standin import SlackStandIn, block_kit_errors
-from handlers import ids
 from handlers.campaign_reactions import PreviewCounts
+from handlers.views import ids
 from storage.models import Campaign, CampaignReaction, CampaignReactionEvent, Lead
 from storage.reactions import record_reaction
 from storage.teams import ensure_team

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.demo import DemoApp
-from bot.demo_week import NAMES, RAJ, START, play_week, run_demo
+from bot.demo.session import DemoApp
+from bot.demo.week import NAMES, RAJ, START, play_week, run_demo
 from storage.models import Campaign, Feedback, Lead
 from tests.helpers import count_rows
 

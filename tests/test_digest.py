@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
+from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
-from bot.slack_standin import SlackStandIn, block_kit_errors
-from jobs.claims import Outcome
 from jobs.digest import (
     DigestFigures,
     StaleFigures,
@@ -18,6 +17,7 @@ from jobs.digest import (
     post_digest,
     render_digest,
 )
+from jobs.post_once import Outcome
 from jobs.schedule import Period, week_ending
 from storage.models import Lead, LeadNudge
 from tests.factories import TEAM

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
 from bot.settings import SettingsError, load_settings
-from bot.slack_standin import SlackStandIn, block_kit_errors
-from jobs.claims import Outcome
+from handlers.views.goal_chart import render_chart
 from jobs.commands import digest_now
 from jobs.digest import (
     chart_data,
@@ -19,7 +19,7 @@ from jobs.digest import (
     post_digest,
     render_digest,
 )
-from jobs.goal_chart import render_chart
+from jobs.post_once import Outcome
 from jobs.schedule import week_ending
 from storage.goal_targets import GoalTargets
 from tests.factories import TEAM

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from bot.deps import Deps
-from handlers import ids
+from handlers.views import ids
 from storage.models import Feedback, Lead
 from tests.factories import OTHER_TEAM, SlackDriver
 from tests.helpers import all_rows, count_rows, texts_of, wait_for_responses

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.slack_standin import block_kit_errors, view_errors
-from handlers import feedback_blocks
-from handlers.blocks import escape
+from bot.demo.slack_standin import block_kit_errors, view_errors
+from handlers.views import feedback_blocks
+from handlers.views.blocks import escape
 from storage.feedback import FeedbackInput
 from storage.models import Campaign, Feedback, Lead
 

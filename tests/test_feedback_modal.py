@@ -3,9 +3,9 @@
 import json
 from typing import Any
 
+from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack_standin import SlackStandIn
-from handlers import ids
+from handlers.views import ids
 from storage.models import Feedback, Lead
 from tests.factories import OTHER_TEAM, REP, SlackDriver, block_suggestion, view_submission
 from tests.helpers import all_rows, count_rows, texts_of, wait_for_responses

@@ -13,7 +13,7 @@ import pytest
 
 from bot.deps import Deps
 from bot.settings import SettingsError, load_settings
-from handlers.feedback_webhook import (
+from jobs.webhook_delivery import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     DeliveryReport,

@@ -3,7 +3,7 @@
 import struct
 from pathlib import Path
 
-from jobs.goal_chart import ALT_TEXT_MAX, ChartData, alt_text, render_chart
+from handlers.views.goal_chart import ALT_TEXT_MAX, ChartData, alt_text, render_chart
 
 KNOWN = ChartData(
     title="Shared goals, week ending 23 Nov 2026",

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from bot.deps import Deps
-from handlers import ids
-from handlers.settings_blocks import read_settings, settings_modal
+from handlers.views import ids
+from handlers.views.settings_blocks import read_settings, settings_modal
 from storage.goal_targets import Goal, GoalTargets
 from storage.team_settings import effective_settings, save_team_settings, workspace_defaults
 from tests.conftest import make_settings

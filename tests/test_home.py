@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from bot.demo.slack_standin import SlackStandIn, view_errors
 from bot.deps import Deps
-from bot.slack_standin import SlackStandIn, view_errors
-from handlers import ids
-from handlers.home_blocks import HOME_LEADS_MAX
+from handlers.views import ids
+from handlers.views.home_blocks import HOME_LEADS_MAX
 from storage.campaigns import owned_campaigns_quality
 from storage.models import Campaign, Feedback, Lead
 from storage.reactions import record_reaction

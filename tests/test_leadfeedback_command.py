@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.demo.slack_standin import block_kit_errors
 from bot.deps import Deps
-from bot.slack_standin import block_kit_errors
-from handlers import ids
+from handlers.views import ids
 from storage.feedback import FeedbackInput, record_feedback
 from storage.leads import get_or_create_lead
 from storage.models import Campaign, Feedback, Lead

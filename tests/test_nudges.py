@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
+from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
-from bot.slack_standin import SlackStandIn, block_kit_errors
-from handlers import ids
+from handlers.views import ids
 from jobs.nudges import post_nudges
 from storage.models import Feedback, Lead, LeadNudge
 from tests.factories import OTHER_REP, REP, TEAM, SlackDriver, message_action

@@ -4,9 +4,9 @@ import json
 import re
 
 from bot.cli import main
-from bot.render_html import Entry, render_transcript
-from bot.render_text import render_message
-from handlers import feedback_blocks
+from bot.demo.render_html import Entry, render_transcript
+from bot.demo.render_text import render_message
+from handlers.views import feedback_blocks
 from tests.test_feedback_blocks import campaign_fixture, lead, record
 
 HOSTILE_NOTE = "<!channel> <@U1> see <http://evil.example|this> & <script>alert(1)</script>"

@@ -8,11 +8,11 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import ManualClock
+from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.scheduler import Scheduler
-from bot.slack_standin import SlackStandIn
+from jobs.due_runs import ScheduledJobs, run_due_digest, run_due_nudges
 from jobs.schedule import digest_trigger, nudge_trigger, team_schedule, week_ending
-from jobs.scheduled import ScheduledJobs, run_due_digest, run_due_nudges
 from storage.db import create_engine, create_sessions
 from storage.models import JobClaim
 from tests.factories import TEAM

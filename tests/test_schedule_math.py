@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule_math import (
+from storage.schedules import (
     canonical_zone,
     format_weekdays,
     next_occurrence,

@@ -11,13 +11,13 @@ import httpx
 import pytest
 
 from bot.app import build_bolt_app
+from bot.demo.slack_standin import SlackStandIn, view_errors
 from bot.deps import Deps
-from bot.schedule_math import next_occurrence
-from bot.slack_standin import SlackStandIn, view_errors
 from bot.web import build_web_app
-from handlers import ids
-from handlers.settings_blocks import NOT_ADMIN, read_settings, settings_modal
+from handlers.views import ids
+from handlers.views.settings_blocks import NOT_ADMIN, read_settings, settings_modal
 from storage.models import TeamSettingsRow
+from storage.schedules import next_occurrence
 from storage.team_settings import effective_settings, save_team_settings, workspace_defaults
 from tests.conftest import make_settings
 from tests.factories import REP, TEAM, SlackDriver, view_submission

@@ -3,13 +3,13 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.scheduler import Scheduler
-from bot.slack_standin import SlackStandIn
-from jobs.claims import Outcome
 from jobs.digest import post_digest
+from jobs.due_runs import ScheduledJobs
+from jobs.post_once import Outcome
 from jobs.schedule import week_ending
-from jobs.scheduled import ScheduledJobs
 from storage.reactions import record_reaction
 from storage.vocabulary import ReactionKind
 from tests.factories import TEAM, app_home_opened

@@ -3,8 +3,8 @@
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from bot.demo.slack_standin import SlackStandIn
 from bot.slack_client import build_client
-from bot.slack_standin import SlackStandIn
 from tests.factories import BOT_TOKEN
 
 

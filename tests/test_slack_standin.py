@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack_standin import SlackStandIn, block_kit_errors, view_errors
+from bot.demo.slack_standin import SlackStandIn, block_kit_errors, view_errors
 
 TOKEN = "xoxb-standin-test"
 

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from bot.app import build_bolt_app, build_socket_handler
+from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
-from bot.slack_standin import SlackStandIn
 from storage.models import Feedback
 from tests.factories import command_form
 from tests.helpers import all_rows

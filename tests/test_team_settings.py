@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.deps import Deps
-from bot.schedule_math import parse_weekdays
 from storage.models import TeamSettingsRow
+from storage.schedules import parse_weekdays
 from storage.team_settings import SettingsChange, effective_settings, save_team_settings
 from tests.conftest import make_settings
 from tests.factories import OTHER_TEAM, TEAM

@@ -17,9 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.scheduler import Scheduler
-from jobs.claims import PostResult, Sleep
 from jobs.digest import digest_claim_job, post_digest
 from jobs.nudges import NudgeReport, post_nudges
+from jobs.post_once import PostResult, Sleep
 from jobs.schedule import (
     MAKE_UP_WINDOW,
     digest_trigger,
@@ -28,7 +28,7 @@ from jobs.schedule import (
     team_schedule,
     week_ending,
 )
-from storage.jobs import ClaimState, get_claim
+from storage.claims import ClaimState, get_claim
 from storage.teams import get_team, list_teams
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from handlers import ids
-from handlers.blocks import (
+from handlers.feedback_parse import USAGE
+from handlers.views import ids
+from handlers.views.blocks import (
     Block,
     Message,
     actions,
@@ -21,7 +22,6 @@ from handlers.blocks import (
     slack_date,
     truncate,
 )
-from handlers.feedback_parse import USAGE
 from storage.feedback import UNDO_WINDOW, FeedbackInput
 from storage.models import NOTE_MAX, Campaign, Feedback, Lead
 from storage.vocabulary import OPEN_STATUSES, LeadStatus, Rating, Reason

@@ -7,9 +7,8 @@ inline errors as a slip of the mouse, and only a fully valid one becomes a Setti
 import re
 from typing import Any
 
-from bot.schedule_math import WEEKDAYS, canonical_zone, format_weekdays, parse_weekdays
-from handlers import ids
-from handlers.blocks import Block, option, plain, section
+from handlers.views import ids
+from handlers.views.blocks import Block, option, plain, section
 from storage.goal_targets import (
     FIRST_FEEDBACK_HOURS_RANGE,
     GOAL_LABELS,
@@ -17,6 +16,7 @@ from storage.goal_targets import (
     Goal,
     GoalTargets,
 )
+from storage.schedules import WEEKDAYS, canonical_zone, format_weekdays, parse_weekdays
 from storage.team_settings import (
     ADMIN_USERS_MAX,
     DIGEST_CHANNELS_MAX,

@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.blocks import Message
 from handlers.replies import post_or_join
-from storage.jobs import claim_run, mark_failed, mark_posted
+from handlers.views.blocks import Message
+from storage.claims import claim_run, mark_failed, mark_posted
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ Used by `--dry-run`, `leadloop preview` and the demo, so people can read what Sl
 import textwrap
 from typing import Any
 
-from bot.mrkdwn import NOBODY, Readers, Run, emojize, parse_line
+from bot.demo.mrkdwn_reader import NOBODY, Readers, Run, emojize, parse_line
 
 _BOLD, _DIM, _ITALIC, _UNDER, _RESET = "\033[1m", "\033[2m", "\033[3m", "\033[4m", "\033[0m"
 _GREEN, _RED, _BLUE, _CYAN = "\033[32m", "\033[31m", "\033[34m", "\033[36m"

@@ -5,8 +5,17 @@ import json
 import re
 from datetime import date
 
-from handlers import ids
-from handlers.blocks import (
+from handlers.campaign_form import (
+    AUDIENCE_MAX,
+    COMMENT_MAX,
+    CTA_MAX,
+    EXPECTED_LEADS_MAX,
+    KEY_MESSAGE_MAX,
+    LINKS_TEXT_MAX,
+    NAME_MAX,
+)
+from handlers.views import ids
+from handlers.views.blocks import (
     SECTION_TEXT_MAX,
     Block,
     Message,
@@ -19,15 +28,6 @@ from handlers.blocks import (
     quote,
     section,
     truncate,
-)
-from handlers.campaign_form import (
-    AUDIENCE_MAX,
-    COMMENT_MAX,
-    CTA_MAX,
-    EXPECTED_LEADS_MAX,
-    KEY_MESSAGE_MAX,
-    LINKS_TEXT_MAX,
-    NAME_MAX,
 )
 from storage.models import Campaign
 from storage.reactions import ReactionCounts

@@ -4,7 +4,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.mrkdwn import NOBODY, Readers, emojize, parse_line
+from bot.demo.mrkdwn_reader import NOBODY, Readers, emojize, parse_line
 
 _CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;background:#f4f4f5;margin:0;

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack_standin import SlackStandIn
+from bot.demo.slack_standin import SlackStandIn
 
 TEAM = "T0TEAM"
 REP = "U0REP"

@@ -8,8 +8,8 @@ Lists are capped so the whole view stays far below Slack's 100 blocks.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from handlers import ids
-from handlers.blocks import (
+from handlers.views import ids
+from handlers.views.blocks import (
     Block,
     actions,
     button,
@@ -21,10 +21,10 @@ from handlers.blocks import (
     slack_date,
     truncate,
 )
-from handlers.feedback_blocks import RATING_EMOJI, lead_line
-from handlers.goal_blocks import goal_line
-from jobs.goals import GoalStatus
+from handlers.views.feedback_blocks import RATING_EMOJI, lead_line
+from handlers.views.goal_blocks import goal_line
 from storage.campaigns import CampaignQuality
+from storage.goals import GoalStatus
 from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
 from storage.team_settings import TeamSettings

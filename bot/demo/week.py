@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.demo import SALES_CHANNEL, DemoApp, use_color
-from bot.slack_requests import block_action, message_action, view_submission
-from handlers import ids
-from jobs.scheduled import run_due_digest, run_due_nudges
+from bot.demo.session import SALES_CHANNEL, DemoApp, use_color
+from bot.demo.signed_requests import block_action, message_action, view_submission
+from handlers.views import ids
+from jobs.due_runs import run_due_digest, run_due_nudges
 
 TEAM = "T0DEMO"
 MAYA, RAJ, SOFIA = "U0MAYA", "U0RAJ", "U0SOFIA"

@@ -25,6 +25,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,26 +38,21 @@ from bot.demo.signed_requests import TEAM
 from bot.settings import Settings, normalise_database_url
 from jobs.digest import compute_digest
 from jobs.nudges import plan_nudges
-from jobs.schedule import Schedule, week_ending
 from storage.db import create_engine, create_sessions
 from storage.models import Feedback
-from storage.team_settings import default_goals
+from storage.schedules import week_ending
 
 RESULTS = Path(__file__).parent / "results"
 ZONE = ZoneInfo("UTC")
-# The digest as the scheduler computes it: with the shared goals at their default targets.
-GOALS = default_goals(Settings(_env_file=None))  # type: ignore[call-arg]
 STALE_AFTER_DAYS = 7
-SCHEDULE = Schedule(
-    timezone="UTC",
-    digest_day="mon",
-    digest_time="09:00",
-    nudge_days="mon-fri",
+# The digest as the scheduler computes it: with the shared goals at their default targets.
+SCHEDULE = replace(
+    Settings(_env_file=None).team_defaults,  # type: ignore[call-arg]
+    team_id=TEAM,
     nudge_time="09:30",
-    digest_channels=(),
-    shared_channel=None,
     stale_after_days=STALE_AFTER_DAYS,
 )
+GOALS = SCHEDULE.goals
 
 
 async def _best_of(runs: int, job: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:

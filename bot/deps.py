@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Sessions
+from storage.team_settings import TeamSettings, effective_settings
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,10 @@ class Deps:
     # Called with the team id once an admin's settings change is committed (the scheduler
     # sets it to reschedule that team's jobs); None when nothing needs telling.
     on_settings_saved: Callable[[str], Awaitable[None]] | None = None
+
+    async def team_settings(self, team_id: str) -> TeamSettings:
+        """The settings a team runs with, read in a session of their own."""
+        async with self.sessions() as session:
+            return await effective_settings(
+                session=session, team_id=team_id, defaults=self.settings.team_defaults
+            )

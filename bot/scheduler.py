@@ -1,11 +1,12 @@
-"""The in-process scheduler: named jobs on triggers, replaceable while the app runs.
+"""The in-process scheduler: every team's digest and nudges on their triggers.
 
-A thin wrapper over APScheduler 3's AsyncIOScheduler, so the rest of the app adds, moves
-and removes jobs by name and never touches APScheduler's options. It knows nothing of
-what the jobs do.
+`Scheduler` is a thin wrapper over APScheduler 3's AsyncIOScheduler, so the rest of the app
+adds, moves and removes jobs by name and never touches APScheduler's options. `ScheduledJobs`
+puts each team's jobs (from `jobs.due_runs`) on it and keeps them in step with the settings.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,12 +14,20 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from jobs.due_runs import run_due_digest, run_due_nudges
+from jobs.post_once import Sleep
+from storage.teams import list_teams
 
 logger = logging.getLogger(__name__)
 
 # A run the event loop could not start on time (a busy loop, a suspended laptop) still runs
 # if it is at most this late; the jobs themselves decide about runs missed while stopped.
 MISFIRE_GRACE_SECONDS = 3600
+SWEEP_MINUTES = 10
 
 
 class Scheduler:
@@ -74,3 +83,87 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
             # AsyncIOScheduler hands the shutdown to the event loop; let it happen.
             await asyncio.sleep(0)
+
+
+class ScheduledJobs:
+    """Puts every team's digest and nudges on the scheduler, and keeps them up to date."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        deps: Deps,
+        client: AsyncWebClient,
+        *,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.scheduler = scheduler
+        self.deps = deps
+        self.client = client
+        self.sleep = sleep
+        self._catch_up: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Schedule every team, start the scheduler, and make up what was missed meanwhile."""
+        team_ids = await self._team_ids()
+        for team_id in team_ids:
+            await self.reschedule_team(team_id)
+        self.scheduler.put("teams:sweep", self.sweep, IntervalTrigger(minutes=SWEEP_MINUTES))
+        await self.scheduler.start()
+        self._catch_up = asyncio.create_task(self.catch_up(team_ids))
+
+    async def stop(self) -> None:
+        """Stop the scheduler and any catch-up still running."""
+        await self.scheduler.stop()
+        if self._catch_up is not None and not self._catch_up.done():
+            self._catch_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catch_up
+
+    async def reschedule_team(self, team_id: str) -> None:
+        """(Re)place a team's jobs on its current schedule; call it after its settings change."""
+        schedule = await self.deps.team_settings(team_id)
+        self.scheduler.put(f"digest:{team_id}", self.digest_due, schedule.digest_trigger, team_id)
+        self.scheduler.put(f"nudges:{team_id}", self.nudges_due, schedule.nudge_trigger, team_id)
+
+    async def digest_due(self, team_id: str) -> None:
+        """The digest job: post the due digest, logging whatever goes wrong."""
+        try:
+            await run_due_digest(
+                self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+            )
+        except Exception:
+            logger.exception("the digest job for team %s failed", team_id)
+
+    async def nudges_due(self, team_id: str) -> None:
+        """The nudge job: send the due nudges, logging whatever goes wrong."""
+        try:
+            await run_due_nudges(
+                self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+            )
+        except Exception:
+            logger.exception("the nudge job for team %s failed", team_id)
+
+    async def sweep(self) -> None:
+        """Schedule teams that joined since start-up, and retry digests that failed."""
+        for team_id in await self._team_ids():
+            if f"digest:{team_id}" not in self.scheduler.names():
+                await self.reschedule_team(team_id)
+            await self.digest_due(team_id)
+
+    async def catch_up(self, team_ids: list[str]) -> None:
+        """Make up the runs missed while the app was down, if they are recent enough."""
+        for team_id in team_ids:
+            now = self.deps.clock.now()
+            try:
+                await run_due_digest(
+                    self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                )
+                await run_due_nudges(
+                    self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                )
+            except Exception:
+                logger.exception("catching up team %s failed", team_id)
+
+    async def _team_ids(self) -> list[str]:
+        async with self.deps.sessions() as session:
+            return [team.team_id for team in await list_teams(session=session)]

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.goal_targets import GoalTargets
+from storage.team_settings import TeamSettings
+
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
 
@@ -257,6 +260,30 @@ class Settings(BaseSettings):
     def effective_digest_channel(self) -> str | None:
         """The digest channel, falling back to the shared channel."""
         return self.digest_channel or self.shared_channel
+
+    @property
+    def team_defaults(self) -> TeamSettings:
+        """The settings of a team that never saved any: the environment's."""
+        channel = self.effective_digest_channel
+        return TeamSettings(
+            team_id="",
+            digest_channels=(channel,) if channel else (),
+            digest_day=self.digest_day,
+            digest_time=self.digest_time,
+            nudge_days=self.nudge_days,
+            nudge_time=self.nudge_time,
+            stale_after_days=self.stale_after_days,
+            timezone=self.timezone,
+            admin_users=self.admin_users,
+            customised=False,
+            goals=GoalTargets(
+                coverage=self.goal_coverage,
+                junk_share=self.goal_junk_share,
+                time_to_first_feedback_hours=self.goal_first_feedback_hours,
+                preview_reaction_rate=self.goal_preview_reactions,
+            ),
+            shared_channel=self.shared_channel,
+        )
 
 
 _FIELD_BY_ENV = {

@@ -51,7 +51,9 @@ PREVIEW_ATTEMPTS_MAX = 1_000
 async def team_today(deps: Deps, team_id: str) -> date:
     """Today's date in the team's time zone."""
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=team_id, defaults=deps.settings.team_defaults
+        )
     return deps.clock.now().astimezone(ZoneInfo(team.timezone)).date()
 
 

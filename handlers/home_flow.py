@@ -17,7 +17,7 @@ from storage.feedback import feedback_count_by, feedback_leaders, has_given_feed
 from storage.goals import compute_goals
 from storage.leads import open_leads_of
 from storage.reactions import reaction_counts
-from storage.schedules import next_occurrence, start_of_week
+from storage.schedules import next_fire, start_of_week
 from storage.team_settings import TeamSettings, effective_settings
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ async def read_home(
         user_id=user_id,
         now=now,
         team=team,
-        next_digest=next_occurrence(team.digest_day, team.digest_at, team.zone, now),
+        next_digest=next_fire(team.digest_trigger, now),
         open_leads=leads,
         open_total=open_total,
         feedback_this_week=await feedback_count_by(
@@ -82,7 +82,9 @@ async def publish_home(
 ) -> None:
     """Build the user's Home from the database and publish it with views.publish."""
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=team_id, defaults=deps.settings.team_defaults
+        )
         data = await read_home(session, deps, team=team, user_id=user_id)
     is_admin = await admins.may_change_settings(client, team=team, user_id=user_id)
     view = home_blocks.home_view(replace(data, is_admin=is_admin, notice=notice))

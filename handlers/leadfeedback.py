@@ -97,7 +97,9 @@ async def history_of(session: AsyncSession, *, team_id: str, lead: Lead) -> Mess
 
 async def _mine(deps: Deps, *, team_id: str, user_id: str) -> Message:
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=team_id, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=team_id, defaults=deps.settings.team_defaults
+        )
         leads, total = await open_leads_of(
             session=session, team_id=team_id, owner=user_id, limit=feedback_blocks.MINE_MAX
         )

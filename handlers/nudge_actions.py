@@ -14,9 +14,9 @@ from handlers.replies import action_id, action_row_id, reply_privately
 from handlers.views import ids
 from handlers.views.blocks import Message, section, slack_date
 from handlers.views.feedback_blocks import notice, rating_text
-from jobs.nudges import SNOOZE_DAYS, mark_answered
+from handlers.views.nudge_blocks import mark_answered
 from storage.feedback import rate_lead
-from storage.nudges import snooze_lead
+from storage.nudges import SNOOZE_DAYS, snooze_lead
 from storage.vocabulary import Rating
 
 logger = logging.getLogger(__name__)

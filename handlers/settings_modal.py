@@ -38,7 +38,7 @@ def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
         await ack()
         async with deps.sessions() as session:
             team = await effective_settings(
-                session=session, team_id=context.team_id or "", defaults=deps.settings
+                session=session, team_id=context.team_id or "", defaults=deps.settings.team_defaults
             )
         allowed = await admins.may_change_settings(client, team=team, user_id=context.user_id or "")
         view = settings_blocks.settings_modal(team) if allowed else settings_blocks.refused_modal()
@@ -61,7 +61,7 @@ def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
         try:
             async with deps.sessions() as session:
                 team = await effective_settings(
-                    session=session, team_id=team_id, defaults=deps.settings
+                    session=session, team_id=team_id, defaults=deps.settings.team_defaults
                 )
             allowed = await admins.may_change_settings(
                 client, team=team, user_id=user_id, fresh=True

@@ -1,7 +1,6 @@
 """Stale-lead nudges: one DM per owner, a summary of ownerless leads, each posted once a day."""
 
 import asyncio
-import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,40 +9,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.views import ids
-from handlers.views.blocks import (
-    Block,
-    Message,
-    actions,
-    button,
-    context,
-    header,
-    section,
-    slack_date,
-)
-from handlers.views.feedback_blocks import RATING_EMOJI, lead_line
+from handlers.views.nudge_blocks import render_nudge, render_ownerless
 from jobs.post_once import Outcome, Sleep, post_once
-from jobs.schedule import Schedule, local_day_start, team_schedule
 from storage.claims import record_job_result
-from storage.models import Lead
-from storage.nudges import record_nudges, stale_holders, stale_leads_held_by
-from storage.vocabulary import Rating
+from storage.nudges import Nudge, record_nudges, stale_holders, stale_leads_held_by
+from storage.schedules import local_day_start
+from storage.team_settings import TeamSettings
 
 logger = logging.getLogger(__name__)
 
 NUDGE_JOB = "nudges"
 LEADS_PER_NUDGE = 10
-SNOOZE_DAYS = 3
 OWNERLESS = "ownerless"
-
-
-@dataclass(frozen=True)
-class Nudge:
-    """The stale leads one owner (None: nobody) is reminded of, and how many they hold."""
-
-    owner: str | None
-    leads: list[Lead]
-    total: int
 
 
 @dataclass
@@ -58,7 +35,7 @@ class NudgeReport:
 
 
 async def plan_nudges(
-    session: AsyncSession, team_id: str, *, now: datetime, schedule: Schedule
+    session: AsyncSession, team_id: str, *, now: datetime, schedule: TeamSettings
 ) -> list[Nudge]:
     """Who gets nudged today about which leads: leads nudged earlier today are left out."""
     since = local_day_start(now, schedule.zone)
@@ -83,82 +60,6 @@ async def plan_nudges(
     return plans
 
 
-def _age(lead: Lead, now: datetime) -> str:
-    days = (now - lead.last_touch_at).days
-    return f"untouched for {days} day{'s' * (days != 1)}"
-
-
-def _lead_text(lead: Lead, now: datetime) -> str:
-    handed = slack_date(lead.handed_off_at, "{date_short_pretty}")
-    return (
-        f"{lead_line(lead)}\n{lead.status.capitalize()} · handed over {handed} · {_age(lead, now)}"
-    )
-
-
-def _lead_buttons(lead: Lead) -> Block:
-    value = str(lead.id)
-    return actions(
-        *(
-            button(
-                f"{RATING_EMOJI[rating]} {rating.value.capitalize()}",
-                action_id=ids.NUDGE_RATE_PREFIX + rating.value,
-                value=value,
-            )
-            for rating in Rating
-        ),
-        button(f"Snooze {SNOOZE_DAYS} days", action_id=ids.NUDGE_SNOOZE, value=value),
-        block_id=f"{ids.NUDGE_ACTIONS_BLOCK_PREFIX}{lead.id}",
-    )
-
-
-def render_nudge(nudge: Nudge, *, now: datetime, stale_after_days: int) -> Message:
-    """An owner's DM: up to ten stale leads, oldest first, each with rating and snooze buttons."""
-    count = f"{nudge.total} lead{'s' * (nudge.total != 1)}"
-    blocks: list[Block] = [
-        header("Leads waiting for your verdict"),
-        section(
-            f"You have *{count}* open and untouched for {stale_after_days}+ days. "
-            "One click tells marketing how good each one was."
-        ),
-    ]
-    for lead in nudge.leads:
-        blocks.append(
-            section(_lead_text(lead, now), block_id=f"{ids.NUDGE_LEAD_BLOCK_PREFIX}{lead.id}")
-        )
-        blocks.append(_lead_buttons(lead))
-    if nudge.total > len(nudge.leads):
-        blocks.append(
-            context(
-                f"…and {nudge.total - len(nudge.leads)} more. "
-                "`/leadfeedback mine` lists all your open leads."
-            )
-        )
-    return Message(f"{count} waiting for your feedback", blocks)
-
-
-def render_ownerless(nudge: Nudge, *, now: datetime, stale_after_days: int) -> Message:
-    """The shared channel's summary of stale leads that nobody owns."""
-    count = f"{nudge.total} stale lead{'s' * (nudge.total != 1)}"
-    lines = [f"• {lead_line(lead)}, {_age(lead, now)}" for lead in nudge.leads]
-    if nudge.total > len(nudge.leads):
-        lines.append(f"…and {nudge.total - len(nudge.leads)} more")
-    text = (
-        f":hourglass: *{count} without an owner*, open and untouched for "
-        f"{stale_after_days}+ days. Assign them in the CRM so someone follows up.\n"
-        + "\n".join(lines)
-    )
-    return Message(f"{count} without an owner", [section(text)])
-
-
-def mark_answered(blocks: list[Block], lead_id: int, note: str) -> list[Block]:
-    """The DM's blocks with one lead's buttons replaced by what became of it."""
-    target = f"{ids.NUDGE_ACTIONS_BLOCK_PREFIX}{lead_id}"
-    return [
-        context(note) | {"block_id": target} if block.get("block_id") == target else block
-        for block in copy.deepcopy(blocks)
-    ]
-
-
 async def post_nudges(
     deps: Deps,
     client: AsyncWebClient,
@@ -168,7 +69,7 @@ async def post_nudges(
     sleep: Sleep = asyncio.sleep,
 ) -> NudgeReport:
     """Send today's nudges for a team, each DM and the summary at most once a day."""
-    schedule = await team_schedule(deps, team_id)
+    schedule = await deps.team_settings(team_id)
     day = now.astimezone(schedule.zone).date().isoformat()
     async with deps.sessions() as session:
         plans = await plan_nudges(session, team_id, now=now, schedule=schedule)
@@ -199,7 +100,7 @@ async def _send(
     client: AsyncWebClient,
     team_id: str,
     plan: Nudge,
-    schedule: Schedule,
+    schedule: TeamSettings,
     now: datetime,
     day: str,
     report: NudgeReport,

@@ -4,7 +4,7 @@ Period bounds are half-open: [start, end). "Latest rating before end" is the rat
 lead's newest feedback created before end (ties broken by the higher id).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,10 +12,74 @@ from sqlalchemy import and_, case, func, literal, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.goals import GoalStatus
 from storage.models import Campaign, Feedback, Lead, LeadNudge
 from storage.nudges import stale_condition
 from storage.reactions import reaction_counts
 from storage.vocabulary import OPEN_STATUSES, Rating
+
+# How many escalated leads the digest lists by name.
+ESCALATIONS_MAX = 10
+
+
+@dataclass(frozen=True)
+class UpcomingFigures:
+    """A campaign launching in the two weeks after the period, with sales' reactions."""
+
+    campaign_id: int
+    name: str
+    slug: str
+    launch_date: str
+    reactions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StaleFigures:
+    """Stale leads at the period's end, and the owners who hold most of them."""
+
+    count: int
+    owners: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    """Everything a digest says, named as SPEC §4 names it."""
+
+    team_id: str
+    period_start: datetime
+    period_end: datetime
+    timezone: str
+    stale_after_days: int
+    leads_handed_over: int
+    leads_with_feedback: int
+    coverage: float | None
+    feedback_count: int
+    ratings: dict[str, int]
+    by_campaign: list[dict[str, Any]]
+    top_reasons: list[dict[str, Any]]
+    upcoming: list[UpcomingFigures]
+    stale: StaleFigures
+    escalations: list[dict[str, Any]]
+    escalations_total: int
+    feedback_leaders: list[dict[str, Any]]
+    previous: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
+    # The switched-on shared goals this week, against the week before.
+    goals: list[GoalStatus] = field(default_factory=list)
+
+    @property
+    def quiet(self) -> bool:
+        """A week with no leads handed over and no feedback given."""
+        return self.leads_handed_over == 0 and self.feedback_count == 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The figures as plain JSON types (timestamps in ISO 8601 UTC)."""
+        data = asdict(self)
+        for key in ("period_start", "period_end"):
+            data[key] = data[key].isoformat()
+        for row in data["escalations"]:
+            row["escalated_at"] = row["escalated_at"].isoformat()
+        return data
 
 
 @dataclass(frozen=True)

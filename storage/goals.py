@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jobs.schedule import weeks_ending
 from storage.goal_series import coverage_series, junk_share_series, one_goal_series
 from storage.goal_targets import Goal, GoalTargets, on_track
+from storage.schedules import weeks_ending
 
 # The digest and the Home compare this week with the last; the chart's trend is longer.
 STATUS_WEEKS = 2

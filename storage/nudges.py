@@ -1,5 +1,6 @@
 """Stale leads: which are stale, who holds them, and the nudges and snoozes they got."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_
@@ -10,6 +11,17 @@ from storage.models import Lead, LeadNudge
 from storage.vocabulary import OPEN_STATUSES
 
 ESCALATE_AFTER = 3
+# How long the nudge's Snooze button keeps a lead out of the nudges.
+SNOOZE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The stale leads one owner (None: nobody) is reminded of, and how many they hold."""
+
+    owner: str | None
+    leads: list[Lead]
+    total: int
 
 
 def stale_condition(*, team_id: str, at: datetime, stale_after_days: int) -> ColumnElement[bool]:

@@ -1,19 +1,26 @@
-"""Weekly schedules as people write them ("mon-fri", "09:00", "Europe/Berlin"), and when they
-next fall due.
+"""Weekly schedules as people write them ("mon-fri", "09:00", "Europe/Berlin"), when they fall
+due, and the local weeks a digest covers.
 
 A schedule is wall-clock time in a time zone, so the UTC moment moves when daylight saving
-starts or ends: Monday 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer. Each
-occurrence is built from the local date and time and converted to UTC on its own, never by
-adding 7 × 24 hours to the previous one.
+starts or ends: Monday 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer.
+APScheduler's CronTrigger does that arithmetic; this module only turns people's words into
+triggers. Periods are whole local weeks (a week before 09:00 on a Monday is 09:00 on the
+Monday before, whatever the offset), so consecutive digests tile time without a gap or an
+overlap.
 """
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from apscheduler.triggers.cron import CronTrigger
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIGEST_DAYS = 7
+_LOOKBACK = timedelta(days=8)
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ZONE_NAME_MAX = 64
@@ -80,35 +87,37 @@ def canonical_zone(name: str) -> str:
     return canonical
 
 
-def next_occurrence_on(days: Iterable[int], at: time, tz: ZoneInfo, now: datetime) -> datetime:
-    """The first moment strictly after now that falls on one of days at the local time at,
-    in UTC.
+def weekly_trigger(days: str, at: str, zone: ZoneInfo) -> CronTrigger:
+    """A trigger at local time at ("09:00") on days ("mon-fri", "fri-mon", "mon,wed") in zone.
 
-    A local time skipped by a spring-forward change (02:30 on that night) runs at the same
-    distance past the change (03:30); a local time that happens twice in the autumn runs at
-    its first occurrence.
+    The days are read by parse_weekdays, the same parser that validates the setting, so a
+    schedule that passed validation always makes a trigger.
     """
+    when = parse_clock_time(at)
+    day_list = ",".join(WEEKDAYS[day] for day in parse_weekdays(days))
+    return CronTrigger(day_of_week=day_list, hour=when.hour, minute=when.minute, timezone=zone)
+
+
+def next_fire(trigger: CronTrigger, now: datetime) -> datetime:
+    """The trigger's first fire time strictly after now, in UTC."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    wanted = set(days)
-    if not wanted or not wanted <= set(range(7)):
-        raise ValueError("days must be weekday numbers from 0 to 6")
-    today = now.astimezone(tz).date()
-    for offset in range(8):
-        day = today + timedelta(days=offset)
-        if day.weekday() not in wanted:
-            continue
-        local = datetime.combine(day, at, tzinfo=tz)
-        # Round-tripping through UTC turns a skipped wall time into the real moment it names.
-        moment = local.astimezone(UTC)
-        if moment > now:
-            return moment
-    raise AssertionError("a weekly schedule always falls due within eight days")
+    moment = trigger.get_next_fire_time(None, now)
+    if moment is not None and moment <= now:
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    if moment is None:
+        raise AssertionError("a weekly trigger always fires again")
+    return moment.astimezone(UTC)
 
 
-def next_occurrence(day: str, at: time, tz: ZoneInfo, now: datetime) -> datetime:
-    """The next weekly run on day ("mon" … "sun") at local time at, strictly after now, in UTC."""
-    return next_occurrence_on(parse_weekdays(day), at, tz, now)
+def latest_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The trigger's last fire time at or before now (within the last eight days), in UTC."""
+    latest = None
+    moment = trigger.get_next_fire_time(None, now - _LOOKBACK)
+    while moment is not None and moment <= now:
+        latest = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    return latest.astimezone(UTC) if latest is not None else None
 
 
 def start_of_week(now: datetime, tz: ZoneInfo) -> datetime:
@@ -116,3 +125,45 @@ def start_of_week(now: datetime, tz: ZoneInfo) -> datetime:
     local = now.astimezone(tz)
     monday = local.date() - timedelta(days=local.weekday())
     return datetime.combine(monday, time(0, 0), tzinfo=tz).astimezone(UTC)
+
+
+def local_day_start(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight of moment's local day, in UTC."""
+    local = moment.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return midnight.replace(tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open span of time [start, end) in UTC, and the key its claims use."""
+
+    start: datetime
+    end: datetime
+    key: str
+
+    def before(self) -> "Period":
+        """The period of the same length that ends where this one starts."""
+        return Period(start=self.start - (self.end - self.start), end=self.start, key="")
+
+
+def week_ending(end: datetime, zone: ZoneInfo, *, key: str | None = None) -> Period:
+    """The seven local days that end at end; keyed by end's local date unless key is given."""
+    local_end = end.astimezone(zone)
+    local_start = (local_end.replace(tzinfo=None) - timedelta(days=DIGEST_DAYS)).replace(
+        tzinfo=zone
+    )
+    return Period(
+        start=local_start.astimezone(UTC),
+        end=end.astimezone(UTC),
+        key=key if key is not None else local_end.date().isoformat(),
+    )
+
+
+def weeks_ending(end: datetime, zone: ZoneInfo, *, count: int) -> list[Period]:
+    """The count local weeks that tile time up to end, oldest first, as the digest cuts them."""
+    local_end = end.astimezone(zone).replace(tzinfo=None)
+    return [
+        week_ending((local_end - timedelta(days=DIGEST_DAYS * back)).replace(tzinfo=zone), zone)
+        for back in reversed(range(count))
+    ]

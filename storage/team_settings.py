@@ -1,4 +1,4 @@
-"""A team's settings: the workspace defaults from the environment, overridden per team.
+"""A team's settings: the workspace defaults (from the environment), overridden per team.
 
 `effective_settings` is the one way to read a team's schedule, channels, threshold, time zone
 and admin list: the digest, the nudges, the Home and `/leadfeedback mine` all call it, so a
@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
 from storage.db import insert_ignoring_conflicts
 from storage.goal_targets import GoalTargets
 from storage.models import Team, TeamSettingsRow
-from storage.schedules import canonical_zone, parse_clock_time, parse_weekdays
+from storage.schedules import canonical_zone, parse_clock_time, parse_weekdays, weekly_trigger
 
 DIGEST_CHANNELS_MAX = 5
 ADMIN_USERS_MAX = 20
@@ -38,6 +38,8 @@ class TeamSettings:
     # Whether an admin ever saved settings for this team.
     customised: bool
     goals: GoalTargets = GoalTargets()
+    # Where previews and ownerless nudges go (the workspace's; not overridden per team yet).
+    shared_channel: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -48,6 +50,16 @@ class TeamSettings:
     def digest_at(self) -> time:
         """The digest's local time of day."""
         return parse_clock_time(self.digest_time)
+
+    @property
+    def digest_trigger(self) -> CronTrigger:
+        """The weekly digest's trigger, in the team's time zone."""
+        return weekly_trigger(self.digest_day, self.digest_time, self.zone)
+
+    @property
+    def nudge_trigger(self) -> CronTrigger:
+        """The nudges' trigger: the nudge time on each nudge day, in the team's time zone."""
+        return weekly_trigger(self.nudge_days, self.nudge_time, self.zone)
 
 
 @dataclass(frozen=True)
@@ -94,39 +106,11 @@ _OVERRIDABLE = (
 )
 
 
-def workspace_defaults(*, team_id: str, defaults: Settings) -> TeamSettings:
-    """The settings of a team that never saved any: the environment's."""
-    channel = defaults.effective_digest_channel
-    return TeamSettings(
-        team_id=team_id,
-        digest_channels=(channel,) if channel else (),
-        digest_day=defaults.digest_day,
-        digest_time=defaults.digest_time,
-        nudge_days=defaults.nudge_days,
-        nudge_time=defaults.nudge_time,
-        stale_after_days=defaults.stale_after_days,
-        timezone=defaults.timezone,
-        admin_users=defaults.admin_users,
-        customised=False,
-        goals=default_goals(defaults),
-    )
-
-
-def default_goals(defaults: Settings) -> GoalTargets:
-    """The workspace's goal targets, from the environment."""
-    return GoalTargets(
-        coverage=defaults.goal_coverage,
-        junk_share=defaults.goal_junk_share,
-        time_to_first_feedback_hours=defaults.goal_first_feedback_hours,
-        preview_reaction_rate=defaults.goal_preview_reactions,
-    )
-
-
 async def effective_settings(
-    *, session: AsyncSession, team_id: str, defaults: Settings
+    *, session: AsyncSession, team_id: str, defaults: TeamSettings
 ) -> TeamSettings:
     """The team's settings: each override it saved, else the workspace default."""
-    base = workspace_defaults(team_id=team_id, defaults=defaults)
+    base = replace(defaults, team_id=team_id)
     row = await session.get(TeamSettingsRow, team_id)
     if row is None:
         return base

@@ -9,17 +9,12 @@ from sqlalchemy import insert
 
 from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
-from jobs.digest import (
-    DigestFigures,
-    StaleFigures,
-    UpcomingFigures,
-    compute_digest,
-    post_digest,
-    render_digest,
-)
+from handlers.views.digest_blocks import render_digest
+from jobs.digest import compute_digest, post_digest
 from jobs.post_once import Outcome
-from jobs.schedule import Period, week_ending
+from storage.digest import DigestFigures, StaleFigures, UpcomingFigures
 from storage.models import Lead, LeadNudge
+from storage.schedules import Period, week_ending
 from tests.factories import TEAM
 from tests.helpers import (
     add_campaign,

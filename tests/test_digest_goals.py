@@ -6,22 +6,16 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.cli.job_commands import digest_now
 from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
 from bot.settings import SettingsError, load_settings
+from handlers.views.digest_blocks import chart_data, render_digest
 from handlers.views.goal_chart import render_chart
-from jobs.commands import digest_now
-from jobs.digest import (
-    chart_data,
-    compute_digest,
-    digest_figures,
-    goal_trend,
-    post_digest,
-    render_digest,
-)
+from jobs.digest import compute_digest, digest_figures, goal_trend, post_digest
 from jobs.post_once import Outcome
-from jobs.schedule import week_ending
 from storage.goal_targets import GoalTargets
+from storage.schedules import week_ending
 from tests.factories import TEAM
 from tests.helpers import job_client, no_sleep, texts_of, with_settings
 from tests.test_goal_chart import png_size

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event
 
 from bot.deps import Deps
-from jobs.schedule import weeks_ending
 from storage.goal_series import launch_days, one_goal_series
 from storage.goal_targets import Goal
 from storage.models import Campaign, CampaignReactionEvent
+from storage.schedules import weeks_ending
 from tests.factories import TEAM
 from tests.helpers import add_feedback, add_lead, add_team
 

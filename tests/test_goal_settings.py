@@ -1,5 +1,6 @@
 """Shared goals' targets: set by admins in the settings modal, shown on everyone's Home."""
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ from bot.deps import Deps
 from handlers.views import ids
 from handlers.views.settings_blocks import read_settings, settings_modal
 from storage.goal_targets import Goal, GoalTargets
-from storage.team_settings import effective_settings, save_team_settings, workspace_defaults
+from storage.team_settings import effective_settings, save_team_settings
 from tests.conftest import make_settings
 from tests.factories import TEAM, SlackDriver, app_home_opened, view_submission
 from tests.helpers import add_feedback, add_lead, add_team, texts_of
@@ -38,7 +39,7 @@ def form(**targets: Any) -> dict[str, Any]:
 
 
 def test_the_modal_offers_each_goal_with_its_target() -> None:
-    team = workspace_defaults(team_id=TEAM, defaults=make_settings(goal_junk_share="off"))
+    team = replace(make_settings(goal_junk_share="off").team_defaults, team_id=TEAM)
     view = settings_modal(team)
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     initial = {
@@ -88,13 +89,15 @@ async def test_an_admin_sets_targets_and_everyone_sees_the_goals(
     lead = await add_lead(deps, "Ada", handed_off_at=now - 30 * HOUR)
     await add_feedback(deps, lead, "junk", at=now - 6 * HOUR)
     slack.standin.add_user(ADMIN, is_admin=True)
-    view = settings_modal(workspace_defaults(team_id=TEAM, defaults=deps.settings))
+    view = settings_modal(replace(deps.settings.team_defaults, team_id=TEAM))
     response = await slack.interact(
         view_submission(view, form(coverage="90", junk_share="5"), user=ADMIN)
     )
     assert response.status_code == 200 and response.text in ("", "null")
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
     assert team.goals == GoalTargets(0.9, 0.05, None, None)
 
     await slack.event(app_home_opened(user=NEWCOMER))
@@ -116,6 +119,8 @@ async def test_saved_targets_stay_until_a_modal_with_goals_changes_them(deps: De
                 session=session, team_id=TEAM, change=change, by=ADMIN, now=deps.clock.now()
             )
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
     assert team.goals == GoalTargets(0.75, None, None, None)
     assert team.goals.enabled == (Goal.COVERAGE,)

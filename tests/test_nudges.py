@@ -88,7 +88,7 @@ async def test_three_unanswered_nudges_escalate_and_the_digest_lists_it(
     nudging: Deps, standin: SlackStandIn
 ) -> None:
     from jobs.digest import digest_figures
-    from jobs.schedule import week_ending
+    from storage.schedules import week_ending
 
     await add_team(nudging)
     [lead_id] = await seed(nudging, 1)

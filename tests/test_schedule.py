@@ -10,11 +10,11 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.clock import ManualClock
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
-from bot.scheduler import Scheduler
-from jobs.due_runs import ScheduledJobs, run_due_digest, run_due_nudges
-from jobs.schedule import digest_trigger, nudge_trigger, team_schedule, week_ending
+from bot.scheduler import ScheduledJobs, Scheduler
+from jobs.due_runs import run_due_digest, run_due_nudges
 from storage.db import create_engine, create_sessions
 from storage.models import JobClaim
+from storage.schedules import week_ending
 from tests.factories import TEAM
 from tests.helpers import add_lead, add_team, all_rows, job_client, no_sleep, with_settings
 
@@ -42,7 +42,7 @@ def berlin(deps: Deps) -> Deps:
 async def test_monday_nine_in_berlin_is_eight_utc_in_winter_and_seven_in_summer(
     berlin: Deps,
 ) -> None:
-    trigger = digest_trigger(await team_schedule(berlin, TEAM))
+    trigger = (await berlin.team_settings(TEAM)).digest_trigger
     march = fire_times(trigger, datetime(2026, 3, 16, tzinfo=UTC), datetime(2026, 4, 7, tzinfo=UTC))
     # Clocks go forward on Sunday 29 March 2026.
     assert march == [
@@ -107,7 +107,7 @@ async def test_a_clock_ticking_through_the_change_posts_each_digest_once_on_time
 
 
 async def test_nudges_never_fire_on_a_weekend(berlin: Deps) -> None:
-    trigger = nudge_trigger(await team_schedule(berlin, TEAM))
+    trigger = (await berlin.team_settings(TEAM)).nudge_trigger
     times = fire_times(trigger, datetime(2026, 3, 23, tzinfo=UTC), datetime(2026, 4, 6, tzinfo=UTC))
     assert len(times) == 10
     assert all(t.astimezone(BERLIN_ZONE).weekday() < 5 for t in times)

@@ -17,8 +17,8 @@ from bot.web import build_web_app
 from handlers.views import ids
 from handlers.views.settings_blocks import NOT_ADMIN, read_settings, settings_modal
 from storage.models import TeamSettingsRow
-from storage.schedules import next_occurrence
-from storage.team_settings import effective_settings, save_team_settings, workspace_defaults
+from storage.schedules import next_fire
+from storage.team_settings import effective_settings, save_team_settings
 from tests.conftest import make_settings
 from tests.factories import REP, TEAM, SlackDriver, view_submission
 from tests.factories import home_action as home_click
@@ -103,7 +103,7 @@ def values(
 
 def submission(user: str = ADMIN, **changes: Any) -> dict[str, Any]:
     """A settings modal submission by user."""
-    view = settings_modal(workspace_defaults(team_id=TEAM, defaults=make_settings()))
+    view = settings_modal(replace(make_settings().team_defaults, team_id=TEAM))
     return view_submission(view, values(**changes), user=user)
 
 
@@ -148,7 +148,9 @@ async def test_an_admin_saves_settings_and_the_schedule_moves_at_once(
         "Europe/Berlin",
     )
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
     assert (team.digest_day, team.digest_time, team.nudge_days, team.nudge_time) == (
         "fri",
         "16:30",
@@ -159,7 +161,7 @@ async def test_an_admin_saves_settings_and_the_schedule_moves_at_once(
     # The next digest is at the new time (Friday 16:30 Berlin = 15:30 UTC), with no restart.
     now = deps.clock.now()
     expected = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
-    assert next_occurrence(team.digest_day, team.digest_at, team.zone, now) == expected
+    assert next_fire(team.digest_trigger, now) == expected
     text = texts_of(view["blocks"])
     assert "Settings saved" in text and f"<!date^{int(expected.timestamp())}^" in text
     assert "<#C0DIGEST>, <#G0PRIVATE>" in text
@@ -169,17 +171,17 @@ async def test_an_admin_saves_settings_and_the_schedule_moves_at_once(
     await published(slack.standin, 2)
     assert saved == [TEAM, TEAM]
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
-    assert next_occurrence(team.digest_day, team.digest_at, team.zone, now) == datetime(
-        2026, 11, 30, 6, 0, tzinfo=UTC
-    )
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
+    assert next_fire(team.digest_trigger, now) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
 async def test_a_listed_admin_may_save_without_being_a_slack_admin(
     slack: SlackDriver, deps: Deps, saved: list[str]
 ) -> None:
     async with deps.sessions.begin() as session:
-        defaults = workspace_defaults(team_id=TEAM, defaults=deps.settings)
+        defaults = replace(deps.settings.team_defaults, team_id=TEAM)
         first = read_settings(values(admins=["U0LISTED"]))
         assert not isinstance(first, dict)
         await save_team_settings(

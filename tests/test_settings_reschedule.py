@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
-from bot.scheduler import Scheduler
+from bot.scheduler import ScheduledJobs, Scheduler
 from jobs.digest import post_digest
-from jobs.due_runs import ScheduledJobs
 from jobs.post_once import Outcome
-from jobs.schedule import week_ending
 from storage.reactions import record_reaction
+from storage.schedules import week_ending
 from storage.vocabulary import ReactionKind
 from tests.factories import TEAM, app_home_opened
 from tests.helpers import (

@@ -32,7 +32,9 @@ async def test_a_team_without_overrides_gets_the_defaults(deps: Deps) -> None:
         shared_channel="C0SHARED", digest_day="tue", timezone="America/New_York"
     )
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=defaults)
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=defaults.team_defaults
+        )
     assert team.digest_channels == ("C0SHARED",)
     assert (team.digest_day, team.digest_time, team.nudge_days, team.nudge_time) == (
         "tue",
@@ -57,9 +59,11 @@ async def test_saved_settings_override_the_defaults_for_that_team_only(deps: Dep
             session=session, team_id=TEAM, change=CHANGE, by="U0ADMIN", now=deps.clock.now()
         )
     async with deps.sessions() as session:
-        mine = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
+        mine = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
         other = await effective_settings(
-            session=session, team_id=OTHER_TEAM, defaults=deps.settings
+            session=session, team_id=OTHER_TEAM, defaults=deps.settings.team_defaults
         )
     assert mine.customised and mine.digest_channels == ("C0DIGEST", "G0PRIVATE")
     assert (mine.digest_day, mine.digest_time, mine.timezone) == ("fri", "16:30", "Europe/Berlin")
@@ -76,7 +80,9 @@ async def test_saving_again_updates_the_one_row(deps: Deps) -> None:
             )
     assert await count_rows(deps, TeamSettingsRow) == 1
     async with deps.sessions() as session:
-        team = await effective_settings(session=session, team_id=TEAM, defaults=deps.settings)
+        team = await effective_settings(
+            session=session, team_id=TEAM, defaults=deps.settings.team_defaults
+        )
     # An empty channel list is a choice (no digest), not "use the default".
     assert team.digest_channels == () and team.stale_after_days == 30
 

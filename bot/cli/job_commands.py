@@ -1,4 +1,4 @@
-"""`leadloop digest --now` and `leadloop nudge --now`: the jobs on demand, for the CLI to print."""
+"""`leadloop digest --now` and `leadloop nudge --now`: the jobs on demand, printed for the CLI."""
 
 import asyncio
 import json
@@ -9,11 +9,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.demo.render_text import render_message
 from bot.deps import Deps
+from handlers.views.digest_blocks import chart_data, render_digest
 from handlers.views.goal_chart import alt_text, render_chart
-from jobs.digest import chart_data, digest_figures, goal_trend, post_digest, render_digest
-from jobs.nudges import plan_nudges, post_nudges, render_nudge, render_ownerless
+from handlers.views.nudge_blocks import render_nudge, render_ownerless
+from jobs.digest import digest_figures, goal_trend, post_digest
+from jobs.nudges import plan_nudges, post_nudges
 from jobs.post_once import Outcome
-from jobs.schedule import team_schedule, week_ending
+from storage.schedules import week_ending
 from storage.teams import list_teams
 
 
@@ -58,7 +60,7 @@ async def digest_now(
     figures_by_team, rendered, status = {}, [], 0
     teams = await _teams(deps, team)
     for team_id in teams:
-        schedule = await team_schedule(deps, team_id)
+        schedule = await deps.team_settings(team_id)
         period = week_ending(now, schedule.zone, key=f"now:{now:%Y-%m-%dT%H:%M}Z")
         if as_json:
             figures_by_team[team_id] = (await digest_figures(deps, team_id, period)).as_json()
@@ -105,7 +107,7 @@ async def nudge_now(
     now = deps.clock.now()
     lines, status = [], 0
     for team_id in await _teams(deps, None):
-        schedule = await team_schedule(deps, team_id)
+        schedule = await deps.team_settings(team_id)
         if dry_run or client is None:
             async with deps.sessions() as session:
                 plans = await plan_nudges(session, team_id, now=now, schedule=schedule)

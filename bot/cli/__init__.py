@@ -13,19 +13,18 @@ import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, build_socket_handler
+from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
 from bot.clock import SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
 from bot.deps import Deps
 from bot.logging import configure_logging
-from bot.scheduler import Scheduler
+from bot.scheduler import ScheduledJobs, Scheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_client
 from bot.web import build_web_app
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import ImportRefused, import_csv, progress_line
-from jobs.commands import UnknownTeam, digest_now, nudge_now
-from jobs.due_runs import ScheduledJobs
 from jobs.webhook_delivery import lifespan_hooks
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade

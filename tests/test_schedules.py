@@ -8,11 +8,11 @@ import pytest
 from storage.schedules import (
     canonical_zone,
     format_weekdays,
-    next_occurrence,
-    next_occurrence_on,
+    next_fire,
     parse_clock_time,
     parse_weekdays,
     start_of_week,
+    weekly_trigger,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -64,11 +64,11 @@ def test_zone_names_are_checked_and_canonicalised() -> None:
 
 def test_next_monday_nine_in_berlin_in_winter_and_summer() -> None:
     winter = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday
-    assert next_occurrence("mon", time(9, 0), BERLIN, winter) == datetime(
+    assert next_fire(weekly_trigger("mon", "09:00", BERLIN), winter) == datetime(
         2026, 11, 30, 8, 0, tzinfo=UTC
     )
     summer = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
-    assert next_occurrence("mon", time(9, 0), BERLIN, summer) == datetime(
+    assert next_fire(weekly_trigger("mon", "09:00", BERLIN), summer) == datetime(
         2026, 6, 8, 7, 0, tzinfo=UTC
     )
 
@@ -76,12 +76,12 @@ def test_next_monday_nine_in_berlin_in_winter_and_summer() -> None:
 def test_the_week_daylight_saving_ends_keeps_the_wall_clock_time() -> None:
     # Berlin leaves summer time on Sunday 2026-10-25: Monday 09:00 is then 08:00 UTC, not 07:00.
     friday_before = datetime(2026, 10, 23, 12, 0, tzinfo=UTC)
-    assert next_occurrence("mon", time(9, 0), BERLIN, friday_before) == datetime(
+    assert next_fire(weekly_trigger("mon", "09:00", BERLIN), friday_before) == datetime(
         2026, 10, 26, 8, 0, tzinfo=UTC
     )
     # New York starts summer time on Sunday 2026-03-08.
     saturday_before = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
-    assert next_occurrence("mon", time(9, 0), NEW_YORK, saturday_before) == datetime(
+    assert next_fire(weekly_trigger("mon", "09:00", NEW_YORK), saturday_before) == datetime(
         2026, 3, 9, 13, 0, tzinfo=UTC
     )
 
@@ -89,35 +89,35 @@ def test_the_week_daylight_saving_ends_keeps_the_wall_clock_time() -> None:
 def test_skipped_and_repeated_local_times() -> None:
     # 02:30 does not exist in Berlin on 2026-03-29; the run happens at 03:30 local (01:30 UTC).
     before = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
-    assert next_occurrence("sun", time(2, 30), BERLIN, before) == datetime(
+    assert next_fire(weekly_trigger("sun", "02:30", BERLIN), before) == datetime(
         2026, 3, 29, 1, 30, tzinfo=UTC
     )
     # 02:30 happens twice on 2026-10-25; the first one (summer time, 00:30 UTC) counts.
     before = datetime(2026, 10, 24, 12, 0, tzinfo=UTC)
-    assert next_occurrence("sun", time(2, 30), BERLIN, before) == datetime(
+    assert next_fire(weekly_trigger("sun", "02:30", BERLIN), before) == datetime(
         2026, 10, 25, 0, 30, tzinfo=UTC
     )
 
 
-def test_next_occurrence_is_strictly_after_now() -> None:
+def test_the_next_fire_is_strictly_after_now() -> None:
     at_the_moment = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
-    assert next_occurrence("mon", time(9, 0), BERLIN, at_the_moment) == datetime(
+    assert next_fire(weekly_trigger("mon", "09:00", BERLIN), at_the_moment) == datetime(
         2026, 12, 7, 8, 0, tzinfo=UTC
     )
     later_today = datetime(2026, 11, 30, 7, 59, tzinfo=UTC)
-    assert next_occurrence("mon", time(9, 0), BERLIN, later_today) == at_the_moment
+    assert next_fire(weekly_trigger("mon", "09:00", BERLIN), later_today) == at_the_moment
 
 
 def test_several_days_pick_the_nearest() -> None:
     friday_evening = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
-    assert next_occurrence_on((0, 1, 2, 3, 4), time(10, 0), ZoneInfo("UTC"), friday_evening) == (
+    assert next_fire(weekly_trigger("mon-fri", "10:00", ZoneInfo("UTC")), friday_evening) == (
         datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     )
 
 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError):
-        next_occurrence("mon", time(9, 0), BERLIN, datetime(2026, 1, 1))
+        next_fire(weekly_trigger("mon", "09:00", BERLIN), datetime(2026, 1, 1))
 
 
 def test_start_of_week_is_local_monday_midnight() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from handlers.views import ids
+from handlers.views import ids, inputs
 from storage.campaigns import CampaignInput, slugify
 
 COMMAND_TEXT_MAX = 4000
@@ -67,30 +67,45 @@ def parse_command(text: str) -> Command | ParseError:
     return OpenModal(text[:NAME_MAX])
 
 
-def _value(values: dict[str, Any], block_id: str, action_id: str, key: str = "value") -> Any:
-    element = values.get(block_id, {})
-    element = element.get(action_id) if isinstance(element, dict) else None
-    return element.get(key) if isinstance(element, dict) else None
+@dataclass(frozen=True)
+class _TextInput:
+    """One text input of a modal, and what a valid answer to it is."""
+
+    block_id: str
+    action_id: str
+    label: str
+    limit: int
+    required: bool
 
 
-def _text(
-    values: dict[str, Any],
-    errors: dict[str, str],
-    *,
-    block_id: str,
-    action_id: str,
-    label: str,
-    limit: int,
-    required: bool,
-) -> str:
-    raw = _value(values, block_id, action_id)
-    text = raw.replace("\r\n", "\n").strip() if isinstance(raw, str) else ""
-    if required and not text:
-        errors[block_id] = f"Fill in the {label}."
-    elif len(text) > limit:
-        errors[block_id] = f"Keep the {label} to {limit:,} characters (it is {len(text):,})."
+_NAME = _TextInput(ids.CAMPAIGN_NAME_BLOCK, ids.CAMPAIGN_NAME_ACTION, "name", NAME_MAX, True)
+_AUDIENCE = _TextInput(
+    ids.CAMPAIGN_AUDIENCE_BLOCK, ids.CAMPAIGN_AUDIENCE_ACTION, "audience", AUDIENCE_MAX, True
+)
+_KEY_MESSAGE = _TextInput(
+    ids.CAMPAIGN_MESSAGE_BLOCK, ids.CAMPAIGN_MESSAGE_ACTION, "key message", KEY_MESSAGE_MAX, True
+)
+_CTA = _TextInput(ids.CAMPAIGN_CTA_BLOCK, ids.CAMPAIGN_CTA_ACTION, "call to action", CTA_MAX, False)
+_LINKS = _TextInput(
+    ids.CAMPAIGN_LINKS_BLOCK, ids.CAMPAIGN_LINKS_ACTION, "links", LINKS_TEXT_MAX, False
+)
+_COMMENT = _TextInput(
+    ids.CAMPAIGN_COMMENT_BLOCK, ids.CAMPAIGN_COMMENT_ACTION, "comment", COMMENT_MAX, True
+)
+
+
+def _text(values: dict[str, Any], errors: dict[str, str], field: _TextInput) -> str:
+    """The input's text, trimmed; what is wrong with it goes into errors under its block."""
+    raw = inputs.text(values, field.block_id, field.action_id)
+    text = raw.replace("\r\n", "\n").strip() if raw is not None else ""
+    if field.required and not text:
+        errors[field.block_id] = f"Fill in the {field.label}."
+    elif len(text) > field.limit:
+        errors[field.block_id] = (
+            f"Keep the {field.label} to {field.limit:,} characters (it is {len(text):,})."
+        )
     elif _CONTROL_RE.search(text):
-        errors[block_id] = f"The {label} contains control characters; retype it."
+        errors[field.block_id] = f"The {field.label} contains control characters; retype it."
     return text
 
 
@@ -132,9 +147,9 @@ def parse_expected_leads(text: str) -> int | None | str:
 
 
 def _launch_date(values: dict[str, Any], errors: dict[str, str], today: date) -> date | None:
-    raw = _value(values, ids.CAMPAIGN_LAUNCH_BLOCK, ids.CAMPAIGN_LAUNCH_ACTION, "selected_date")
+    raw = inputs.selected_date(values, ids.CAMPAIGN_LAUNCH_BLOCK, ids.CAMPAIGN_LAUNCH_ACTION)
     try:
-        launch = date.fromisoformat(raw) if isinstance(raw, str) else None
+        launch = date.fromisoformat(raw) if raw is not None else None
     except ValueError:
         launch = None
     if launch is None:
@@ -146,58 +161,59 @@ def _launch_date(values: dict[str, Any], errors: dict[str, str], today: date) ->
     return launch
 
 
-def read_campaign(values: dict[str, Any], *, today: date) -> CampaignInput | dict[str, str]:
-    """The modal's campaign, or errors keyed by input block id for `response_action`."""
-    errors: dict[str, str] = {}
-
-    def text(block_id: str, action_id: str, label: str, limit: int, required: bool) -> str:
-        return _text(
-            values,
-            errors,
-            block_id=block_id,
-            action_id=action_id,
-            label=label,
-            limit=limit,
-            required=required,
-        )
-
-    name = text(ids.CAMPAIGN_NAME_BLOCK, ids.CAMPAIGN_NAME_ACTION, "name", NAME_MAX, True)
-    name = " ".join(name.split())
+def _name(values: dict[str, Any], errors: dict[str, str]) -> str:
+    name = " ".join(_text(values, errors, _NAME).split())
     if name and ids.CAMPAIGN_NAME_BLOCK not in errors and not slugify(name):
         errors[ids.CAMPAIGN_NAME_BLOCK] = "Give the name at least one letter or digit."
-    launch = _launch_date(values, errors, today)
-    channel = _value(
-        values, ids.CAMPAIGN_CHANNEL_BLOCK, ids.CAMPAIGN_CHANNEL_ACTION, "selected_conversation"
+    return name
+
+
+def _channel(values: dict[str, Any], errors: dict[str, str]) -> str:
+    channel = inputs.selected_conversation(
+        values, ids.CAMPAIGN_CHANNEL_BLOCK, ids.CAMPAIGN_CHANNEL_ACTION
     )
-    if not isinstance(channel, str) or not _CHANNEL_RE.match(channel):
+    if channel is None or not _CHANNEL_RE.match(channel):
         errors[ids.CAMPAIGN_CHANNEL_BLOCK] = "Pick the channel where sales should see the preview."
-    audience = text(
-        ids.CAMPAIGN_AUDIENCE_BLOCK, ids.CAMPAIGN_AUDIENCE_ACTION, "audience", AUDIENCE_MAX, True
-    )
-    key_message = text(
-        ids.CAMPAIGN_MESSAGE_BLOCK,
-        ids.CAMPAIGN_MESSAGE_ACTION,
-        "key message",
-        KEY_MESSAGE_MAX,
-        True,
-    )
-    cta = text(ids.CAMPAIGN_CTA_BLOCK, ids.CAMPAIGN_CTA_ACTION, "call to action", CTA_MAX, False)
-    links_text = text(
-        ids.CAMPAIGN_LINKS_BLOCK, ids.CAMPAIGN_LINKS_ACTION, "links", LINKS_TEXT_MAX, False
-    )
-    links = parse_links(links_text) if ids.CAMPAIGN_LINKS_BLOCK not in errors else []
+        return ""
+    return channel
+
+
+def _links(values: dict[str, Any], errors: dict[str, str]) -> list[str]:
+    text = _text(values, errors, _LINKS)
+    links = parse_links(text) if ids.CAMPAIGN_LINKS_BLOCK not in errors else []
     if isinstance(links, str):
         errors[ids.CAMPAIGN_LINKS_BLOCK] = links
-    expected_raw = _value(values, ids.CAMPAIGN_EXPECTED_BLOCK, ids.CAMPAIGN_EXPECTED_ACTION)
-    expected = parse_expected_leads(expected_raw if isinstance(expected_raw, str) else "")
-    if expected_raw is not None and not isinstance(expected_raw, str):
+        return []
+    return links
+
+
+def _expected_leads(values: dict[str, Any], errors: dict[str, str]) -> int | None:
+    raw = inputs.submitted(
+        values, ids.CAMPAIGN_EXPECTED_BLOCK, ids.CAMPAIGN_EXPECTED_ACTION, "value"
+    )
+    expected = parse_expected_leads(raw if isinstance(raw, str) else "")
+    if raw is not None and not isinstance(raw, str):
         expected = "Expected leads must be a whole number above zero, such as 40."
     if isinstance(expected, str):
         errors[ids.CAMPAIGN_EXPECTED_BLOCK] = expected
+        return None
+    return expected
+
+
+def read_campaign(values: dict[str, Any], *, today: date) -> CampaignInput | dict[str, str]:
+    """The modal's campaign, or errors keyed by input block id for `response_action`."""
+    errors: dict[str, str] = {}
+    name = _name(values, errors)
+    launch = _launch_date(values, errors, today)
+    channel = _channel(values, errors)
+    audience = _text(values, errors, _AUDIENCE)
+    key_message = _text(values, errors, _KEY_MESSAGE)
+    cta = _text(values, errors, _CTA)
+    links = _links(values, errors)
+    expected = _expected_leads(values, errors)
     if errors:
         return errors
-    assert launch is not None and isinstance(channel, str) and isinstance(links, list)
-    assert not isinstance(expected, str)
+    assert launch is not None
     return CampaignInput(
         name=name,
         launch_date=launch,
@@ -213,13 +229,5 @@ def read_campaign(values: dict[str, Any], *, today: date) -> CampaignInput | dic
 def read_comment(values: dict[str, Any]) -> str | dict[str, str]:
     """The comment typed into the question/concern modal, or an inline error."""
     errors: dict[str, str] = {}
-    comment = _text(
-        values,
-        errors,
-        block_id=ids.CAMPAIGN_COMMENT_BLOCK,
-        action_id=ids.CAMPAIGN_COMMENT_ACTION,
-        label="comment",
-        limit=COMMENT_MAX,
-        required=True,
-    )
+    comment = _text(values, errors, _COMMENT)
     return errors or comment

@@ -7,7 +7,7 @@ inline errors as a slip of the mouse, and only a fully valid one becomes a Setti
 import re
 from typing import Any
 
-from handlers.views import ids
+from handlers.views import ids, inputs
 from handlers.views.blocks import Block, option, plain, section
 from storage.goal_targets import (
     FIRST_FEEDBACK_HOURS_RANGE,
@@ -220,40 +220,15 @@ def refused_modal() -> Block:
     }
 
 
-def _element(values: Any, block_id: str, action_id: str) -> dict[str, Any]:
-    block = values.get(block_id) if isinstance(values, dict) else None
-    element = block.get(action_id) if isinstance(block, dict) else None
-    return element if isinstance(element, dict) else {}
-
-
-def _strings(value: Any) -> list[str] | None:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        return None
-    return list(dict.fromkeys(value))
-
-
-def _ids(
-    values: Any, block_id: str, action_id: str, key: str, pattern: re.Pattern[str], limit: int
-) -> tuple[str, ...] | None:
-    chosen = _strings(_element(values, block_id, action_id).get(key))
+def _ids(chosen: list[str] | None, pattern: re.Pattern[str], limit: int) -> tuple[str, ...] | None:
     if chosen is None or len(chosen) > limit or not all(pattern.match(x) for x in chosen):
         return None
     return tuple(chosen)
 
 
 def _time(values: Any, block_id: str, action_id: str) -> str | None:
-    chosen = _element(values, block_id, action_id).get("selected_time")
-    return chosen if isinstance(chosen, str) and _TIME_RE.match(chosen) else None
-
-
-def _option_values(element: dict[str, Any]) -> list[str] | None:
-    options = element.get("selected_options")
-    if not isinstance(options, list):
-        return None
-    chosen = [o.get("value") for o in options if isinstance(o, dict)]
-    return [v for v in chosen if isinstance(v, str)] if len(chosen) == len(options) else None
+    chosen = inputs.selected_time(values, block_id, action_id)
+    return chosen if chosen is not None and _TIME_RE.match(chosen) else None
 
 
 def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
@@ -263,7 +238,7 @@ def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
     targets: dict[str, float | None] = {}
     for goal in Goal:
         block_id, action_id = _goal_ids(goal)
-        text = _element(values, block_id, action_id).get("value")
+        text = inputs.submitted(values, block_id, action_id, "value")
         low, high = _goal_range(goal)
         if text is None or (isinstance(text, str) and not text.strip()):
             targets[goal.value] = None
@@ -290,10 +265,9 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
     """The submitted settings, or errors keyed by input block id for `response_action`."""
     errors: dict[str, str] = {}
     channels = _ids(
-        values,
-        ids.SETTINGS_DIGEST_CHANNELS_BLOCK,
-        ids.SETTINGS_DIGEST_CHANNELS_ACTION,
-        "selected_conversations",
+        inputs.selected_conversations(
+            values, ids.SETTINGS_DIGEST_CHANNELS_BLOCK, ids.SETTINGS_DIGEST_CHANNELS_ACTION
+        ),
         _CHANNEL_RE,
         DIGEST_CHANNELS_MAX,
     )
@@ -301,26 +275,23 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
         errors[ids.SETTINGS_DIGEST_CHANNELS_BLOCK] = (
             f"Pick up to {DIGEST_CHANNELS_MAX} channels from the list (no direct messages)."
         )
-    day_option = _element(
+    digest_day = inputs.selected_option(
         values, ids.SETTINGS_DIGEST_DAY_BLOCK, ids.SETTINGS_DIGEST_DAY_ACTION
-    ).get("selected_option")
-    digest_day = day_option.get("value") if isinstance(day_option, dict) else None
+    )
     if digest_day not in WEEKDAYS:
         errors[ids.SETTINGS_DIGEST_DAY_BLOCK] = "Pick the day of the week for the digest."
     digest_time = _time(values, ids.SETTINGS_DIGEST_TIME_BLOCK, ids.SETTINGS_DIGEST_TIME_ACTION)
     if digest_time is None:
         errors[ids.SETTINGS_DIGEST_TIME_BLOCK] = "Use a 24-hour time such as 09:00."
-    nudge_days = _option_values(
-        _element(values, ids.SETTINGS_NUDGE_DAYS_BLOCK, ids.SETTINGS_NUDGE_DAYS_ACTION)
+    nudge_days = inputs.selected_options(
+        values, ids.SETTINGS_NUDGE_DAYS_BLOCK, ids.SETTINGS_NUDGE_DAYS_ACTION
     )
     if not nudge_days or not set(nudge_days) <= set(WEEKDAYS):
         errors[ids.SETTINGS_NUDGE_DAYS_BLOCK] = "Pick at least one day for the nudges."
     nudge_time = _time(values, ids.SETTINGS_NUDGE_TIME_BLOCK, ids.SETTINGS_NUDGE_TIME_ACTION)
     if nudge_time is None:
         errors[ids.SETTINGS_NUDGE_TIME_BLOCK] = "Use a 24-hour time such as 10:00."
-    stale_text = _element(
-        values, ids.SETTINGS_STALE_DAYS_BLOCK, ids.SETTINGS_STALE_DAYS_ACTION
-    ).get("value")
+    stale_text = inputs.text(values, ids.SETTINGS_STALE_DAYS_BLOCK, ids.SETTINGS_STALE_DAYS_ACTION)
     low, high = STALE_AFTER_DAYS_RANGE
     stale = (
         int(stale_text)
@@ -329,9 +300,7 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
     )
     if stale is None or not low <= stale <= high:
         errors[ids.SETTINGS_STALE_DAYS_BLOCK] = f"Use a whole number of days from {low} to {high}."
-    zone_text = _element(values, ids.SETTINGS_TIMEZONE_BLOCK, ids.SETTINGS_TIMEZONE_ACTION).get(
-        "value"
-    )
+    zone_text = inputs.text(values, ids.SETTINGS_TIMEZONE_BLOCK, ids.SETTINGS_TIMEZONE_ACTION)
     try:
         zone = canonical_zone(zone_text) if isinstance(zone_text, str) else None
     except ValueError:
@@ -341,10 +310,7 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
             "Unknown time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC."
         )
     admins = _ids(
-        values,
-        ids.SETTINGS_ADMINS_BLOCK,
-        ids.SETTINGS_ADMINS_ACTION,
-        "selected_users",
+        inputs.selected_users(values, ids.SETTINGS_ADMINS_BLOCK, ids.SETTINGS_ADMINS_ACTION),
         _USER_RE,
         ADMIN_USERS_MAX,
     )

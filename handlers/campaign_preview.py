@@ -6,22 +6,25 @@ fails the marketer gets a DM that says how to fix it, with a button that posts i
 
 import logging
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from handlers.campaign_form import (
+    Command,
     Help,
     ListCampaigns,
+    OpenModal,
     ParseError,
     parse_command,
     read_campaign,
 )
-from handlers.replies import action_row_id, post_or_join, send_dm
+from handlers.modals import open_modal
+from handlers.replies import action_row_id, permalink, post_or_join, send_dm
+from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from handlers.views.blocks import Message
 from storage.campaigns import (
@@ -34,7 +37,6 @@ from storage.campaigns import (
 from storage.claims import claim_run, mark_failed, mark_posted
 from storage.models import Campaign
 from storage.reactions import reaction_counts
-from storage.team_settings import effective_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +52,8 @@ PREVIEW_ATTEMPTS_MAX = 1_000
 
 async def team_today(deps: Deps, team_id: str) -> date:
     """Today's date in the team's time zone."""
-    async with deps.sessions() as session:
-        team = await effective_settings(
-            session=session, team_id=team_id, defaults=deps.settings.team_defaults
-        )
+    team = await deps.team_settings(team_id)
     return deps.clock.now().astimezone(ZoneInfo(team.timezone)).date()
-
-
-async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
-    """A link to a message, or None when Slack will not give one."""
-    try:
-        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
-    except SlackApiError as exc:
-        logger.warning("chat.getPermalink failed: %s", exc.response.get("error"))
-        return None
-    link = answer.get("permalink")
-    return link if isinstance(link, str) else None
 
 
 async def publish_preview(
@@ -151,99 +139,93 @@ async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:
     return campaign_blocks.campaign_list(campaigns, counts, total, user_id=user_id)
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    """Wire the command, the modal's submission and the Post preview button."""
+async def _command_answer(turn: Turn, parsed: Command | ParseError) -> Message | None:
+    """The ephemeral answer to the command; None when it asks for the form."""
+    if isinstance(parsed, ParseError):
+        return campaign_blocks.notice(f"{parsed.message}\n{campaign_blocks.USAGE}")
+    if isinstance(parsed, Help):
+        return campaign_blocks.help_message()
+    if not isinstance(parsed, ListCampaigns):
+        return None
+    try:
+        return await _list(turn.deps, team_id=turn.team_id, user_id=turn.user_id)
+    except Exception:
+        logger.exception("/campaign-preview list failed")
+        return campaign_blocks.notice(SORRY)
 
-    @app.command(COMMAND)
-    async def campaign_preview(
-        ack: AsyncAck,
-        command: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        parsed = parse_command(str(command.get("text") or ""))
-        if isinstance(parsed, ParseError):
-            answer = campaign_blocks.notice(f"{parsed.message}\n{campaign_blocks.USAGE}")
-        elif isinstance(parsed, Help):
-            answer = campaign_blocks.help_message()
-        elif isinstance(parsed, ListCampaigns):
-            try:
-                answer = await _list(
-                    deps, team_id=context.team_id or "", user_id=context.user_id or ""
-                )
-            except Exception:
-                logger.exception("/campaign-preview list failed")
-                answer = campaign_blocks.notice(SORRY)
-        else:
-            await ack()
-            view = campaign_blocks.campaign_modal(
-                name=parsed.name, default_channel=deps.settings.shared_channel
-            )
-            try:
-                await client.views_open(trigger_id=command["trigger_id"], view=view)
-            except SlackApiError as exc:
-                logger.error("views.open failed: %s", exc.response.get("error"))
-                await respond(
-                    response_type="ephemeral",
-                    text="Slack did not open the campaign form in time. Please run it again.",
-                )
-            return
-        await ack(response_type="ephemeral", **answer.as_kwargs())
 
-    @app.view(ids.CAMPAIGN_MODAL)
-    async def submit_campaign(
-        ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        team_id = context.team_id or ""
-        user_id = context.user_id or ""
-        given = read_campaign(
-            view.get("state", {}).get("values", {}), today=await team_today(deps, team_id)
+async def campaign_preview(turn: Turn) -> None:
+    """Answer `/campaign-preview list` and `help` in the ack; otherwise open the form."""
+    parsed = parse_command(str(turn.body.get("text") or ""))
+    answer = await _command_answer(turn, parsed)
+    if answer is not None:
+        await turn.ack(response_type="ephemeral", **answer.as_kwargs())
+        return
+    await turn.ack()
+    name = parsed.name if isinstance(parsed, OpenModal) else ""
+    view = campaign_blocks.campaign_modal(
+        name=name, default_channel=turn.deps.settings.shared_channel
+    )
+    await open_modal(turn, view, form="campaign form")
+
+
+def _name_taken(name: str) -> dict[str, str]:
+    """The inline error for a name whose slug another campaign of the workspace has."""
+    return {
+        ids.CAMPAIGN_NAME_BLOCK: (
+            f"This workspace already has a campaign with that name (#{slugify(name)}). "
+            "Pick another one."
         )
-        if isinstance(given, dict):
-            await ack(response_action="errors", errors=given)
-            return
-        async with deps.sessions.begin() as session:
-            campaign = await create_campaign(
-                session=session, team_id=team_id, owner=user_id, given=given, now=deps.clock.now()
-            )
-        if campaign is None:
-            await ack(
-                response_action="errors",
-                errors={
-                    ids.CAMPAIGN_NAME_BLOCK: (
-                        "This workspace already has a campaign with that name "
-                        f"(#{slugify(given.name)}). Pick another one."
-                    )
-                },
-            )
-            return
-        await ack()
-        outcome = await publish_preview(client, deps, team_id=team_id, campaign=campaign)
-        await send_dm(client, user_id, outcome)
+    }
 
-    @app.action(ids.CAMPAIGN_POST)
-    async def post_later(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id = context.team_id or ""
-        campaign_id = action_row_id(body)
-        async with deps.sessions() as session:
-            campaign = await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-        if campaign is None:
-            answer = campaign_blocks.notice("That campaign is not in this workspace any more.")
-        elif campaign.owner != context.user_id:
-            answer = campaign_blocks.notice(
-                f"Only {campaign_blocks.mention(campaign.owner)} can post this preview."
-            )
-        elif campaign.message_ts is not None and campaign.channel_id is not None:
-            link = await permalink(client, campaign.channel_id, campaign.message_ts)
-            answer = campaign_blocks.posted(campaign, link)
-        else:
-            answer = await publish_preview(client, deps, team_id=team_id, campaign=campaign)
-        await respond(replace_original=True, **answer.as_kwargs())
+
+async def submit_campaign(turn: Turn) -> None:
+    """Store the campaign before the modal closes, then post its preview and DM the owner."""
+    given = read_campaign(turn.values, today=await team_today(turn.deps, turn.team_id))
+    if isinstance(given, dict):
+        await turn.ack(response_action="errors", errors=given)
+        return
+    async with turn.deps.sessions.begin() as session:
+        campaign = await create_campaign(
+            session=session,
+            team_id=turn.team_id,
+            owner=turn.user_id,
+            given=given,
+            now=turn.deps.clock.now(),
+        )
+    if campaign is None:
+        await turn.ack(response_action="errors", errors=_name_taken(given.name))
+        return
+    await turn.ack()
+    outcome = await publish_preview(turn.client, turn.deps, team_id=turn.team_id, campaign=campaign)
+    await send_dm(turn.client, turn.user_id, outcome)
+
+
+async def post_later(turn: Turn) -> None:
+    """The owner's Post preview button: post the preview now, or say where it already is."""
+    await turn.ack()
+    async with turn.deps.sessions() as session:
+        campaign = await get_campaign(
+            session=session, team_id=turn.team_id, campaign_id=action_row_id(turn.body)
+        )
+    if campaign is None:
+        answer = campaign_blocks.notice("That campaign is not in this workspace any more.")
+    elif campaign.owner != turn.user_id:
+        answer = campaign_blocks.notice(
+            f"Only {campaign_blocks.mention(campaign.owner)} can post this preview."
+        )
+    elif campaign.message_ts is not None and campaign.channel_id is not None:
+        link = await permalink(turn.client, campaign.channel_id, campaign.message_ts)
+        answer = campaign_blocks.posted(campaign, link)
+    else:
+        answer = await publish_preview(
+            turn.client, turn.deps, team_id=turn.team_id, campaign=campaign
+        )
+    await turn.respond(replace_original=True, **answer.as_kwargs())
+
+
+def register(app: AsyncApp) -> None:
+    """Wire the command, the modal's submission and the Post preview button."""
+    app.command(COMMAND)(campaign_preview)
+    app.view(ids.CAMPAIGN_MODAL)(submit_campaign)
+    app.action(ids.CAMPAIGN_POST)(post_later)

@@ -6,14 +6,15 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from handlers.campaign_form import read_comment
-from handlers.campaign_preview import permalink
-from handlers.replies import action_id, action_row_id, reply_privately, send_dm
+from handlers.modals import open_modal
+from handlers.replies import action_id, action_row_id, permalink, reply_privately, send_dm
+from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from storage.campaigns import get_campaign
 from storage.models import Campaign
@@ -87,22 +88,22 @@ class PreviewCounts:
 
 
 async def _record(
-    deps: Deps, *, team_id: str, campaign_id: int, user_id: str, kind: ReactionKind, comment: str
+    turn: Turn, *, campaign_id: int, kind: ReactionKind, comment: str = ""
 ) -> Campaign | None:
     """Store the reaction and return its campaign; None when the campaign is not the team's."""
-    async with deps.sessions.begin() as session:
+    async with turn.deps.sessions.begin() as session:
         recorded = await record_reaction(
             session=session,
-            team_id=team_id,
+            team_id=turn.team_id,
             campaign_id=campaign_id,
-            user_id=user_id,
+            user_id=turn.user_id,
             kind=kind,
             comment=comment,
-            now=deps.clock.now(),
+            now=turn.deps.clock.now(),
         )
         if not recorded:
             return None
-        return await get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+        return await get_campaign(session=session, team_id=turn.team_id, campaign_id=campaign_id)
 
 
 def _comment_target(view: dict[str, Any]) -> tuple[int, ReactionKind] | None:
@@ -124,125 +125,84 @@ _COMMENT_BUTTONS = {
 }
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    """Wire the preview's three buttons and the comment modal."""
-    counts = PreviewCounts(deps)
+async def _reply_in_thread(
+    turn: Turn, campaign: Campaign, kind: ReactionKind, comment: str
+) -> str | None:
+    """Post the comment under the preview; a link to the reply, or None if there is none."""
+    if not campaign.channel_id or not campaign.message_ts:
+        return None
+    reply = campaign_blocks.thread_reply(kind, turn.user_id, comment)
+    try:
+        answer = await turn.client.chat_postMessage(
+            channel=campaign.channel_id, thread_ts=campaign.message_ts, **reply.as_kwargs()
+        )
+    except SlackApiError as exc:
+        logger.error("could not reply in the preview's thread: %s", exc.response.get("error"))
+        return None
+    return await permalink(turn.client, campaign.channel_id, str(answer["ts"]))
 
-    @app.action(ids.CAMPAIGN_READY)
-    async def ready(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id = context.team_id or ""
-        campaign_id = action_row_id(body)
+
+class PreviewReactions:
+    """The preview's listeners; each answer recorded redraws the preview's counts."""
+
+    def __init__(self, counts: PreviewCounts) -> None:
+        self._counts = counts
+
+    async def ready(self, turn: Turn) -> None:
+        """Record Ready to sell, thank the clicker privately, and redraw the counts."""
+        await turn.ack()
+        campaign_id = action_row_id(turn.body)
         campaign = (
-            await _record(
-                deps,
-                team_id=team_id,
-                campaign_id=campaign_id,
-                user_id=context.user_id or "",
-                kind=ReactionKind.READY,
-                comment="",
-            )
+            await _record(turn, campaign_id=campaign_id, kind=ReactionKind.READY)
             if campaign_id is not None
             else None
         )
         if campaign is None or campaign_id is None:
-            await reply_privately(respond, campaign_blocks.notice(_GONE))
+            await reply_privately(turn.respond, campaign_blocks.notice(_GONE))
             return
-        await reply_privately(respond, campaign_blocks.ready_noted(campaign))
-        await counts.refresh(client, team_id=team_id, campaign_id=campaign_id)
+        await reply_privately(turn.respond, campaign_blocks.ready_noted(campaign))
+        await self._counts.refresh(turn.client, team_id=turn.team_id, campaign_id=campaign_id)
 
-    async def ask_for_comment(
-        kind: ReactionKind,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        campaign_id = action_row_id(body)
-        async with deps.sessions() as session:
+    async def question_or_concern(self, turn: Turn) -> None:
+        """Open the small modal where the clicker types the question or the concern."""
+        await turn.ack()
+        kind = _COMMENT_BUTTONS[action_id(turn.body)]
+        async with turn.deps.sessions() as session:
             campaign = await get_campaign(
-                session=session, team_id=context.team_id or "", campaign_id=campaign_id
+                session=session, team_id=turn.team_id, campaign_id=action_row_id(turn.body)
             )
         if campaign is None:
-            await reply_privately(respond, campaign_blocks.notice(_GONE))
+            await reply_privately(turn.respond, campaign_blocks.notice(_GONE))
             return
-        try:
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=campaign_blocks.comment_modal(campaign, kind)
-            )
-        except SlackApiError as exc:
-            logger.error("views.open failed: %s", exc.response.get("error"))
-            await reply_privately(
-                respond,
-                campaign_blocks.notice(
-                    "Slack did not open the form in time. Please press it again."
-                ),
-            )
+        await open_modal(turn, campaign_blocks.comment_modal(campaign, kind))
 
-    @app.action(re.compile(f"^({'|'.join(map(re.escape, _COMMENT_BUTTONS))})$"))
-    async def question_or_concern(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        kind = _COMMENT_BUTTONS[action_id(body)]
-        await ask_for_comment(kind, body, context, respond, client)
-
-    @app.view(ids.CAMPAIGN_COMMENT_MODAL)
-    async def submit_comment(
-        ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        team_id = context.team_id or ""
-        user_id = context.user_id or ""
-        target = _comment_target(view)
-        comment = read_comment(view.get("state", {}).get("values", {}))
+    async def submit_comment(self, turn: Turn) -> None:
+        """Record the comment, post it in the preview's thread, tell the owner, redraw."""
+        target = _comment_target(turn.view)
+        comment = read_comment(turn.values)
         if isinstance(comment, dict):
-            await ack(response_action="errors", errors=comment)
+            await turn.ack(response_action="errors", errors=comment)
             return
-        campaign = (
-            await _record(
-                deps,
-                team_id=team_id,
-                campaign_id=target[0],
-                user_id=user_id,
-                kind=target[1],
-                comment=comment,
-            )
-            if target is not None
-            else None
-        )
+        campaign = None
+        if target is not None:
+            campaign = await _record(turn, campaign_id=target[0], kind=target[1], comment=comment)
         if campaign is None or campaign.id is None or target is None:
-            await ack(response_action="errors", errors={ids.CAMPAIGN_COMMENT_BLOCK: _GONE})
+            await turn.ack(response_action="errors", errors={ids.CAMPAIGN_COMMENT_BLOCK: _GONE})
             return
-        await ack()
+        await turn.ack()
         kind = target[1]
-        link = None
-        if campaign.channel_id and campaign.message_ts:
-            reply = campaign_blocks.thread_reply(kind, user_id, comment)
-            try:
-                answer = await client.chat_postMessage(
-                    channel=campaign.channel_id,
-                    thread_ts=campaign.message_ts,
-                    **reply.as_kwargs(),
-                )
-                link = await permalink(client, campaign.channel_id, str(answer["ts"]))
-            except SlackApiError as exc:
-                logger.error(
-                    "could not reply in the preview's thread: %s", exc.response.get("error")
-                )
-        if campaign.owner != user_id:
-            await send_dm(
-                client,
-                campaign.owner,
-                campaign_blocks.owner_dm(campaign, kind, user_id, comment, link),
-            )
-        await counts.refresh(client, team_id=team_id, campaign_id=campaign.id)
+        link = await _reply_in_thread(turn, campaign, kind, comment)
+        if campaign.owner != turn.user_id:
+            owner_dm = campaign_blocks.owner_dm(campaign, kind, turn.user_id, comment, link)
+            await send_dm(turn.client, campaign.owner, owner_dm)
+        await self._counts.refresh(turn.client, team_id=turn.team_id, campaign_id=campaign.id)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Wire the preview's three buttons and the comment modal, with one PreviewCounts."""
+    reactions = PreviewReactions(PreviewCounts(deps))
+    app.action(ids.CAMPAIGN_READY)(reactions.ready)
+    app.action(re.compile(f"^({'|'.join(map(re.escape, _COMMENT_BUTTONS))})$"))(
+        reactions.question_or_concern
+    )
+    app.view(ids.CAMPAIGN_COMMENT_MODAL)(reactions.submit_comment)

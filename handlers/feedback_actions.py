@@ -3,17 +3,20 @@
 import json
 import logging
 import re
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.feedback_flow import Found, record_and_confirm
-from handlers.feedback_modal import open_or_explain
-from handlers.leadfeedback import SORRY, history_of
+from handlers.feedback_flow import (
+    SORRY,
+    Found,
+    history_of,
+    open_feedback_modal,
+    record_and_confirm,
+)
 from handlers.replies import action_row_id, action_value, reply_privately
+from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids
 from handlers.views.blocks import Message
 from storage.campaigns import get_campaign
@@ -66,155 +69,117 @@ def read_pick(value: str) -> tuple[int, str, FeedbackInput | None] | None:
     return lead_id, then, given
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    """Wire the buttons."""
-
-    @app.action(ids.FEEDBACK_UNDO)
-    async def undo(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
-    ) -> None:
-        await ack()
-        feedback_id = action_row_id(body)
-        if feedback_id is None:
-            await reply_privately(respond, feedback_blocks.notice(_BROKEN))
-            return
-        async with deps.sessions.begin() as session:
-            outcome, record = await undo_feedback(
-                session=session,
-                team_id=context.team_id or "",
-                feedback_id=feedback_id,
-                user_id=context.user_id or "",
-                now=deps.clock.now(),
-            )
-            lead = await get_lead(
-                session=session,
-                team_id=context.team_id or "",
-                lead_id=record.lead_id if record else None,
-            )
-        if outcome is UndoOutcome.UNDONE and record is not None and lead is not None:
-            await respond(replace_original=True, **feedback_blocks.undone(lead, record).as_kwargs())
-            return
-        await reply_privately(respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
-
-    @app.action(ids.FEEDBACK_EDIT)
-    async def edit(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id = context.team_id or ""
-        feedback_id = action_row_id(body)
-        async with deps.sessions() as session:
-            record = await get_feedback(session=session, team_id=team_id, feedback_id=feedback_id)
-            lead = await get_lead(
-                session=session, team_id=team_id, lead_id=record.lead_id if record else None
-            )
-        if record is None or lead is None:
-            await reply_privately(
-                respond, feedback_blocks.notice(_UNDO_REFUSALS[UndoOutcome.NOT_FOUND])
-            )
-            return
-        outcome = can_undo(record, user_id=context.user_id or "", now=deps.clock.now())
-        if outcome is UndoOutcome.NOT_YOURS:
-            await reply_privately(respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
-            return
-        await open_or_explain(
-            client,
-            deps,
-            respond,
-            team_id=team_id,
-            trigger_id=body["trigger_id"],
-            lead=feedback_blocks.lead_option(lead),
-            initial=FeedbackInput(
-                rating=record.rating,
-                status=record.status,
-                reason=record.reason,
-                note=record.note,
-                campaign_id=lead.campaign_id,
-            ),
-            response_url=body.get("response_url"),
-            # Within the undo window the edit replaces the record; after it, it corrects it.
-            replaces=record.id if outcome is UndoOutcome.UNDONE else None,
+async def undo(turn: Turn) -> None:
+    """Take back the author's own feedback within the undo window."""
+    await turn.ack()
+    feedback_id = action_row_id(turn.body)
+    if feedback_id is None:
+        await reply_privately(turn.respond, feedback_blocks.notice(_BROKEN))
+        return
+    async with turn.deps.sessions.begin() as session:
+        outcome, record = await undo_feedback(
+            session=session,
+            team_id=turn.team_id,
+            feedback_id=feedback_id,
+            user_id=turn.user_id,
+            now=turn.deps.clock.now(),
         )
-
-    @app.action(re.compile(f"^{re.escape(ids.FEEDBACK_PICK_LEAD_PREFIX)}\\d+$"))
-    async def pick_lead(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id = context.team_id or ""
-        pick = read_pick(action_value(body))
-        if pick is None:
-            await reply_privately(respond, feedback_blocks.notice(_BROKEN))
-            return
-        lead_id, then, given = pick
-        try:
-            async with deps.sessions.begin() as session:
-                lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
-                if lead is None:
-                    answer: Message | None = feedback_blocks.notice(_LEAD_GONE)
-                elif then == "show":
-                    answer = await history_of(session, team_id=team_id, lead=lead)
-                elif given is not None:
-                    answer = await _record_pick(
-                        session,
-                        deps,
-                        team_id=team_id,
-                        user_id=context.user_id or "",
-                        lead=lead,
-                        given=given,
-                    )
-                else:
-                    answer = None
-        except Exception:
-            logger.exception("a candidate lead button failed")
-            answer = feedback_blocks.notice(SORRY)
-        if answer is not None:
-            await respond(response_type="ephemeral", replace_original=True, **answer.as_kwargs())
-            return
-        assert lead is not None
-        await open_or_explain(
-            client,
-            deps,
-            respond,
-            team_id=team_id,
-            trigger_id=body["trigger_id"],
-            lead=feedback_blocks.lead_option(lead),
-            response_url=body.get("response_url"),
+        lead = await get_lead(
+            session=session, team_id=turn.team_id, lead_id=record.lead_id if record else None
         )
+    if outcome is UndoOutcome.UNDONE and record is not None and lead is not None:
+        await turn.respond(
+            replace_original=True, **feedback_blocks.undone(lead, record).as_kwargs()
+        )
+        return
+    await reply_privately(turn.respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
 
-    @app.action(ids.FEEDBACK_OPEN_MODAL)
-    async def give_feedback(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id = context.team_id or ""
-        lead_id = action_row_id(body)
-        async with deps.sessions() as session:
-            lead = await get_lead(session=session, team_id=team_id, lead_id=lead_id)
+
+async def edit(turn: Turn) -> None:
+    """Reopen the author's feedback in the modal, prefilled, to correct or replace it."""
+    await turn.ack()
+    async with turn.deps.sessions() as session:
+        record = await get_feedback(
+            session=session, team_id=turn.team_id, feedback_id=action_row_id(turn.body)
+        )
+        lead = await get_lead(
+            session=session, team_id=turn.team_id, lead_id=record.lead_id if record else None
+        )
+    if record is None or lead is None:
+        await reply_privately(
+            turn.respond, feedback_blocks.notice(_UNDO_REFUSALS[UndoOutcome.NOT_FOUND])
+        )
+        return
+    outcome = can_undo(record, user_id=turn.user_id, now=turn.deps.clock.now())
+    if outcome is UndoOutcome.NOT_YOURS:
+        await reply_privately(turn.respond, feedback_blocks.notice(_UNDO_REFUSALS[outcome]))
+        return
+    await open_feedback_modal(
+        turn,
+        lead=feedback_blocks.lead_option(lead),
+        initial=FeedbackInput(
+            rating=record.rating,
+            status=record.status,
+            reason=record.reason,
+            note=record.note,
+            campaign_id=lead.campaign_id,
+        ),
+        # Within the undo window the edit replaces the record; after it, it corrects it.
+        replaces=record.id if outcome is UndoOutcome.UNDONE else None,
+    )
+
+
+async def _answer_pick(
+    turn: Turn, lead_id: int, then: str, given: FeedbackInput | None
+) -> Message | Lead:
+    """What to show for the picked lead, or the lead itself when the modal should open."""
+    async with turn.deps.sessions.begin() as session:
+        lead = await get_lead(session=session, team_id=turn.team_id, lead_id=lead_id)
         if lead is None:
-            await reply_privately(respond, feedback_blocks.notice(_LEAD_GONE))
-            return
-        await open_or_explain(
-            client,
-            deps,
-            respond,
-            team_id=team_id,
-            trigger_id=body["trigger_id"],
-            lead=feedback_blocks.lead_option(lead),
-            response_url=body.get("response_url"),
+            return feedback_blocks.notice(_LEAD_GONE)
+        if then == "show":
+            return await history_of(session, team_id=turn.team_id, lead=lead)
+        if given is not None:
+            return await _record_pick(
+                session,
+                turn.deps,
+                team_id=turn.team_id,
+                user_id=turn.user_id,
+                lead=lead,
+                given=given,
+            )
+        return lead
+
+
+async def pick_lead(turn: Turn) -> None:
+    """Carry on with the lead picked among several that matched: record, show or open."""
+    await turn.ack()
+    pick = read_pick(action_value(turn.body))
+    if pick is None:
+        await reply_privately(turn.respond, feedback_blocks.notice(_BROKEN))
+        return
+    try:
+        answer = await _answer_pick(turn, *pick)
+    except Exception:
+        logger.exception("a candidate lead button failed")
+        answer = feedback_blocks.notice(SORRY)
+    if isinstance(answer, Message):
+        await turn.respond(response_type="ephemeral", replace_original=True, **answer.as_kwargs())
+        return
+    await open_feedback_modal(turn, lead=feedback_blocks.lead_option(answer))
+
+
+async def give_feedback(turn: Turn) -> None:
+    """Open the feedback modal for the lead on the button."""
+    await turn.ack()
+    async with turn.deps.sessions() as session:
+        lead = await get_lead(
+            session=session, team_id=turn.team_id, lead_id=action_row_id(turn.body)
         )
+    if lead is None:
+        await reply_privately(turn.respond, feedback_blocks.notice(_LEAD_GONE))
+        return
+    await open_feedback_modal(turn, lead=feedback_blocks.lead_option(lead))
 
 
 async def _record_pick(
@@ -236,3 +201,11 @@ async def _record_pick(
     return await record_and_confirm(
         session, team_id=team_id, author=user_id, found=Found(lead), given=given, deps=deps
     )
+
+
+def register(app: AsyncApp) -> None:
+    """Wire the buttons."""
+    app.action(ids.FEEDBACK_UNDO)(undo)
+    app.action(ids.FEEDBACK_EDIT)(edit)
+    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_PICK_LEAD_PREFIX)}\\d+$"))(pick_lead)
+    app.action(ids.FEEDBACK_OPEN_MODAL)(give_feedback)

@@ -9,11 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
 from handlers.feedback_parse import LeadRef
+from handlers.modals import Explain, open_modal
 from handlers.replies import send_dm
+from handlers.turn import Turn
 from handlers.views import feedback_blocks
-from handlers.views.blocks import Message
-from storage.campaigns import find_campaign_by_slug, get_campaign
-from storage.feedback import FeedbackInput, record_feedback, undo_feedback
+from handlers.views.blocks import Block, Message
+from storage.campaigns import find_campaign_by_slug, get_campaign, recent_campaigns
+from storage.feedback import FeedbackInput, lead_history, record_feedback, undo_feedback
 from storage.leads import (
     find_lead_by_email,
     find_lead_by_external_id,
@@ -23,6 +25,8 @@ from storage.leads import (
 from storage.models import Campaign, Lead
 
 logger = logging.getLogger(__name__)
+
+SORRY = "Something went wrong on our side and nothing was recorded. Please try again in a moment."
 
 
 class FeedbackRefused(Exception):
@@ -160,3 +164,40 @@ async def tell_user(
             return
         logger.warning("response_url answered %s; sending a DM instead", response.status_code)
     await send_dm(client, user_id, message)
+
+
+async def history_of(session: AsyncSession, *, team_id: str, lead: Lead) -> Message:
+    """The `show` answer for a lead."""
+    records, total = await lead_history(
+        session=session, team_id=team_id, lead_id=lead.id or 0, limit=feedback_blocks.HISTORY_MAX
+    )
+    campaign = (
+        await get_campaign(session=session, team_id=team_id, campaign_id=lead.campaign_id)
+        if lead.campaign_id
+        else None
+    )
+    return feedback_blocks.history(lead, campaign, records, total)
+
+
+async def open_feedback_modal(
+    turn: Turn,
+    *,
+    lead: Block | None = None,
+    initial: FeedbackInput | None = None,
+    replaces: int | None = None,
+    explain: Explain | None = None,
+) -> None:
+    """Open the feedback modal (within the trigger's 3 seconds), prefilled as given.
+
+    The modal carries the request's response_url, so the confirmation lands where the user
+    asked, and the id of the record an edit replaces.
+    """
+    async with turn.deps.sessions() as session:
+        campaigns = await recent_campaigns(
+            session=session, team_id=turn.team_id, limit=feedback_blocks.CAMPAIGN_OPTIONS_MAX
+        )
+    metadata = {"response_url": turn.response_url, "replaces": replaces}
+    view = feedback_blocks.feedback_modal(
+        lead=lead, campaigns=campaigns, initial=initial, metadata=metadata
+    )
+    await open_modal(turn, view, form="feedback form", explain=explain)

@@ -4,11 +4,10 @@ import logging
 from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.admins import WorkspaceAdmins
+from handlers.turn import Turn
 from handlers.views import home_blocks
 from handlers.views.home_blocks import HomeData
 from storage.campaigns import owned_campaigns_quality
@@ -71,37 +70,26 @@ async def read_home(
     )
 
 
-async def publish_home(
-    client: AsyncWebClient,
-    deps: Deps,
-    admins: WorkspaceAdmins,
-    *,
-    team_id: str,
-    user_id: str,
-    notice: str | None = None,
-) -> None:
+async def publish_home(turn: Turn, *, notice: str | None = None) -> None:
     """Build the user's Home from the database and publish it with views.publish."""
-    async with deps.sessions() as session:
+    async with turn.deps.sessions() as session:
         team = await effective_settings(
-            session=session, team_id=team_id, defaults=deps.settings.team_defaults
+            session=session, team_id=turn.team_id, defaults=turn.deps.settings.team_defaults
         )
-        data = await read_home(session, deps, team=team, user_id=user_id)
-    is_admin = await admins.may_change_settings(client, team=team, user_id=user_id)
+        data = await read_home(session, turn.deps, team=team, user_id=turn.user_id)
+    is_admin = await turn.admins.may_change_settings(turn.client, team=team, user_id=turn.user_id)
     view = home_blocks.home_view(replace(data, is_admin=is_admin, notice=notice))
-    await client.views_publish(user_id=user_id, view=view)
+    await turn.client.views_publish(user_id=turn.user_id, view=view)
 
 
-async def refresh_home(
-    client: AsyncWebClient,
-    deps: Deps,
-    admins: WorkspaceAdmins,
-    *,
-    team_id: str,
-    user_id: str,
-    notice: str | None = None,
-) -> None:
+async def refresh_home(turn: Turn, *, notice: str | None = None) -> None:
     """Publish the user's Home, logging instead of failing when Slack refuses it."""
     try:
-        await publish_home(client, deps, admins, team_id=team_id, user_id=user_id, notice=notice)
+        await publish_home(turn, notice=notice)
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))
+
+
+async def explain_on_home(turn: Turn, text: str) -> None:
+    """Say on the user's Home what went wrong (a Home button has no response_url to answer)."""
+    await refresh_home(turn, notice=f":warning: {text}")

@@ -5,12 +5,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.deps import Deps
 from handlers.replies import action_id, action_row_id, reply_privately
+from handlers.turn import Turn
 from handlers.views import ids
 from handlers.views.blocks import Message, section, slack_date
 from handlers.views.feedback_blocks import notice, rating_text
@@ -48,73 +48,62 @@ async def _update_in_place(
     return True
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    """Wire the nudge buttons."""
+async def _answered(turn: Turn, lead_id: int, note: str) -> None:
+    """Show note in the nudge in place of the lead's buttons, else privately to the clicker."""
+    if not await _update_in_place(turn.client, turn.body, lead_id, note):
+        await reply_privately(turn.respond, Message(note, [section(note)]))
 
-    @app.action(_RATE_RE)
-    async def rate(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        team_id, user_id = context.team_id or "", context.user_id or ""
-        match = _RATE_RE.match(action_id(body))
-        lead_id = action_row_id(body)
-        if match is None or lead_id is None:
-            await reply_privately(respond, notice(_BROKEN))
-            return
-        rating = Rating(match.group(1))
-        now = deps.clock.now()
-        try:
-            async with deps.sessions.begin() as session:
-                lead = await rate_lead(
-                    session=session,
-                    team_id=team_id,
-                    lead_id=lead_id,
-                    author=user_id,
-                    rating=rating,
-                    now=now,
-                )
-        except Exception:
-            logger.exception("rating a lead from a nudge failed")
-            await reply_privately(respond, notice(_SORRY))
-            return
-        if lead is None:
-            await reply_privately(respond, notice(_LEAD_GONE))
-            return
-        note = f"{rating_text(rating)}: recorded {slack_date(now)}. Thank you!"
-        if not await _update_in_place(client, body, lead_id, note):
-            await reply_privately(respond, Message(note, [section(note)]))
 
-    @app.action(ids.NUDGE_SNOOZE)
-    async def snooze(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        context: AsyncBoltContext,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-    ) -> None:
-        await ack()
-        lead_id = action_row_id(body)
-        if lead_id is None:
-            await reply_privately(respond, notice(_BROKEN))
-            return
-        now = deps.clock.now()
-        until = now + timedelta(days=SNOOZE_DAYS)
-        async with deps.sessions.begin() as session:
-            lead = await snooze_lead(
+async def rate(turn: Turn) -> None:
+    """Record the rating of a nudge's Hot/Warm/Cold/Junk button."""
+    await turn.ack()
+    match = _RATE_RE.match(action_id(turn.body))
+    lead_id = action_row_id(turn.body)
+    if match is None or lead_id is None:
+        await reply_privately(turn.respond, notice(_BROKEN))
+        return
+    rating = Rating(match.group(1))
+    now = turn.deps.clock.now()
+    try:
+        async with turn.deps.sessions.begin() as session:
+            lead = await rate_lead(
                 session=session,
-                team_id=context.team_id or "",
+                team_id=turn.team_id,
                 lead_id=lead_id,
-                until=until,
+                author=turn.user_id,
+                rating=rating,
                 now=now,
             )
-        if lead is None:
-            await reply_privately(respond, notice(_LEAD_GONE))
-            return
-        note = f":zzz: Snoozed until {slack_date(until)}."
-        if not await _update_in_place(client, body, lead_id, note):
-            await reply_privately(respond, Message(note, [section(note)]))
+    except Exception:
+        logger.exception("rating a lead from a nudge failed")
+        await reply_privately(turn.respond, notice(_SORRY))
+        return
+    if lead is None:
+        await reply_privately(turn.respond, notice(_LEAD_GONE))
+        return
+    await _answered(turn, lead_id, f"{rating_text(rating)}: recorded {slack_date(now)}. Thank you!")
+
+
+async def snooze(turn: Turn) -> None:
+    """Keep the lead out of the nudges for a few days."""
+    await turn.ack()
+    lead_id = action_row_id(turn.body)
+    if lead_id is None:
+        await reply_privately(turn.respond, notice(_BROKEN))
+        return
+    now = turn.deps.clock.now()
+    until = now + timedelta(days=SNOOZE_DAYS)
+    async with turn.deps.sessions.begin() as session:
+        lead = await snooze_lead(
+            session=session, team_id=turn.team_id, lead_id=lead_id, until=until, now=now
+        )
+    if lead is None:
+        await reply_privately(turn.respond, notice(_LEAD_GONE))
+        return
+    await _answered(turn, lead_id, f":zzz: Snoozed until {slack_date(until)}.")
+
+
+def register(app: AsyncApp) -> None:
+    """Wire the nudge buttons."""
+    app.action(_RATE_RE)(rate)
+    app.action(ids.NUDGE_SNOOZE)(snooze)

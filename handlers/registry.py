@@ -13,20 +13,29 @@ from handlers import (
     leadfeedback,
     leads_api,
     nudge_actions,
+    settings_modal,
+    turn,
     workspace,
 )
+from handlers.admins import WorkspaceAdmins
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:
-    """Register every middleware and listener; adding a surface is one line here."""
+    """Register every middleware and listener; adding a surface is one line here.
+
+    The middleware come first: the team's row, then the Turn every listener is handed
+    (which shares one WorkspaceAdmins cache between the Home and the settings modal).
+    """
     workspace.register(app, deps)
-    leadfeedback.register(app, deps)
-    feedback_modal.register(app, deps)
-    feedback_actions.register(app, deps)
-    campaign_preview.register(app, deps)
+    turn.register(app, deps, WorkspaceAdmins(deps.clock))
+    leadfeedback.register(app)
+    feedback_modal.register(app)
+    feedback_actions.register(app)
+    campaign_preview.register(app)
     campaign_reactions.register(app, deps)
-    home.register(app, deps)
-    nudge_actions.register(app, deps)
+    home.register(app)
+    settings_modal.register(app)
+    nudge_actions.register(app)
 
 
 def web_routes(deps: Deps) -> list[Route]:

@@ -1,4 +1,4 @@
-"""What every surface shares: reading a button's value, answering one user, posting to a channel."""
+"""What every surface shares: a button's value, an answer to one user, a post, a message link."""
 
 import logging
 import re
@@ -68,3 +68,14 @@ async def post_or_join(
         logger.info("could not join %s: %s", channel, exc.response.get("error"))
         raise
     return await client.chat_postMessage(channel=channel, **message.as_kwargs())
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    """A link to a message, or None when Slack will not give one."""
+    try:
+        answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+    except SlackApiError as exc:
+        logger.warning("chat.getPermalink failed: %s", exc.response.get("error"))
+        return None
+    link = answer.get("permalink")
+    return link if isinstance(link, str) else None

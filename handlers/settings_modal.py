@@ -6,17 +6,14 @@ that moment, before anything is written.
 """
 
 import logging
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
-from bot.deps import Deps
-from handlers.admins import WorkspaceAdmins
-from handlers.home_flow import refresh_home
+from handlers.home_flow import explain_on_home, refresh_home
+from handlers.modals import open_modal
+from handlers.turn import Turn
 from handlers.views import ids, settings_blocks
-from storage.team_settings import effective_settings, save_team_settings
+from storage.team_settings import SettingsChange, save_team_settings
 
 logger = logging.getLogger(__name__)
 
@@ -26,68 +23,69 @@ RESCHEDULE_FAILED = (
     ":warning: Settings saved, but the schedule could not be updated right away: "
     "the new digest and nudge times apply after the next restart."
 )
+_FIRST_BLOCK = ids.SETTINGS_DIGEST_CHANNELS_BLOCK
 
 
-def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
+async def open_settings(turn: Turn) -> None:
+    """Open the settings modal for an admin, or say why not to anyone else."""
+    await turn.ack()
+    team = await turn.deps.team_settings(turn.team_id)
+    allowed = await turn.admins.may_change_settings(turn.client, team=team, user_id=turn.user_id)
+    view = settings_blocks.settings_modal(team) if allowed else settings_blocks.refused_modal()
+    await open_modal(turn, view, form="settings form", explain=explain_on_home)
+
+
+async def save_settings(turn: Turn) -> None:
+    """Check the submission and the submitter, store the settings, then show the Home."""
+    change = settings_blocks.read_settings(turn.values)
+    if isinstance(change, dict):
+        await turn.ack(response_action="errors", errors=change)
+        return
+    try:
+        refusal = await _save(turn, change)
+    except Exception:
+        logger.exception("saving settings failed")
+        refusal = SAVE_FAILED
+    if refusal is not None:
+        await turn.ack(response_action="errors", errors={_FIRST_BLOCK: refusal})
+        return
+    await turn.ack()
+    await refresh_home(turn, notice=await _reschedule(turn))
+
+
+async def _save(turn: Turn, change: SettingsChange) -> str | None:
+    """Store the change if the submitter is an admin right now; else why it was refused."""
+    team = await turn.deps.team_settings(turn.team_id)
+    allowed = await turn.admins.may_change_settings(
+        turn.client, team=team, user_id=turn.user_id, fresh=True
+    )
+    if not allowed:
+        logger.warning("refused a settings change from a non-admin in %s", turn.team_id)
+        return settings_blocks.NOT_ADMIN
+    async with turn.deps.sessions.begin() as session:
+        await save_team_settings(
+            session=session,
+            team_id=turn.team_id,
+            change=change,
+            by=turn.user_id,
+            now=turn.deps.clock.now(),
+        )
+    return None
+
+
+async def _reschedule(turn: Turn) -> str:
+    """Move the team's scheduled jobs to the new times; the Home's notice says how it went."""
+    if turn.deps.on_settings_saved is None:
+        return SAVED_NOTICE
+    try:
+        await turn.deps.on_settings_saved(turn.team_id)
+    except Exception:
+        logger.exception("rescheduling after a settings change failed for %s", turn.team_id)
+        return RESCHEDULE_FAILED
+    return SAVED_NOTICE
+
+
+def register(app: AsyncApp) -> None:
     """Wire the Settings button and the modal's submission."""
-
-    @app.action(ids.HOME_OPEN_SETTINGS)
-    async def open_settings(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        async with deps.sessions() as session:
-            team = await effective_settings(
-                session=session, team_id=context.team_id or "", defaults=deps.settings.team_defaults
-            )
-        allowed = await admins.may_change_settings(client, team=team, user_id=context.user_id or "")
-        view = settings_blocks.settings_modal(team) if allowed else settings_blocks.refused_modal()
-        try:
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as exc:
-            logger.error("views.open for settings failed: %s", exc.response.get("error"))
-
-    @app.view(ids.SETTINGS_MODAL)
-    async def save_settings(
-        ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
-    ) -> None:
-        team_id = context.team_id or ""
-        user_id = context.user_id or ""
-        change = settings_blocks.read_settings(view.get("state", {}).get("values", {}))
-        if isinstance(change, dict):
-            await ack(response_action="errors", errors=change)
-            return
-        first_block = ids.SETTINGS_DIGEST_CHANNELS_BLOCK
-        try:
-            async with deps.sessions() as session:
-                team = await effective_settings(
-                    session=session, team_id=team_id, defaults=deps.settings.team_defaults
-                )
-            allowed = await admins.may_change_settings(
-                client, team=team, user_id=user_id, fresh=True
-            )
-            if not allowed:
-                logger.warning("refused a settings change from a non-admin in %s", team_id)
-                await ack(response_action="errors", errors={first_block: settings_blocks.NOT_ADMIN})
-                return
-            async with deps.sessions.begin() as session:
-                await save_team_settings(
-                    session=session,
-                    team_id=team_id,
-                    change=change,
-                    by=user_id,
-                    now=deps.clock.now(),
-                )
-        except Exception:
-            logger.exception("saving settings failed")
-            await ack(response_action="errors", errors={first_block: SAVE_FAILED})
-            return
-        await ack()
-        notice = SAVED_NOTICE
-        if deps.on_settings_saved is not None:
-            try:
-                await deps.on_settings_saved(team_id)
-            except Exception:
-                logger.exception("rescheduling after a settings change failed for %s", team_id)
-                notice = RESCHEDULE_FAILED
-        await refresh_home(client, deps, admins, team_id=team_id, user_id=user_id, notice=notice)
+    app.action(ids.HOME_OPEN_SETTINGS)(open_settings)
+    app.view(ids.SETTINGS_MODAL)(save_settings)

@@ -96,17 +96,21 @@ def _text_input(
     return element
 
 
-def campaign_modal(*, name: str = "", default_channel: str | None = None) -> Block:
-    """The form a marketer fills in to preview a campaign."""
-    channel_select: Block = {
+def _channel_select(default_channel: str | None) -> Block:
+    element: Block = {
         "type": "conversations_select",
         "action_id": ids.CAMPAIGN_CHANNEL_ACTION,
         "placeholder": plain("Where sales will see it"),
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
     }
     if default_channel:
-        channel_select["initial_conversation"] = default_channel
-    blocks = [
+        element["initial_conversation"] = default_channel
+    return element
+
+
+def _what_when_where(name: str, default_channel: str | None) -> list[Block]:
+    """The campaign's name, launch date and the channel of its preview."""
+    return [
         _input(
             ids.CAMPAIGN_NAME_BLOCK,
             "Campaign name",
@@ -126,9 +130,15 @@ def campaign_modal(*, name: str = "", default_channel: str | None = None) -> Blo
         _input(
             ids.CAMPAIGN_CHANNEL_BLOCK,
             "Post the preview in",
-            channel_select,
+            _channel_select(default_channel),
             hint="leadloop joins public channels itself; invite it to private ones first.",
         ),
+    ]
+
+
+def _pitch() -> list[Block]:
+    """What sales should know: audience, key message, call to action, assets, lead forecast."""
+    return [
         _input(
             ids.CAMPAIGN_AUDIENCE_BLOCK,
             "Who it targets",
@@ -172,13 +182,17 @@ def campaign_modal(*, name: str = "", default_channel: str | None = None) -> Blo
             hint="Roughly how many leads sales should expect from it.",
         ),
     ]
+
+
+def campaign_modal(*, name: str = "", default_channel: str | None = None) -> Block:
+    """The form a marketer fills in to preview a campaign."""
     return {
         "type": "modal",
         "callback_id": ids.CAMPAIGN_MODAL,
         "title": plain("Campaign preview", 24),
         "submit": plain("Post preview", 24),
         "close": plain("Cancel", 24),
-        "blocks": blocks,
+        "blocks": [*_what_when_where(name, default_channel), *_pitch()],
     }
 
 

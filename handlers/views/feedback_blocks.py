@@ -285,43 +285,34 @@ def _input(block_id: str, label: str, element: Block, *, optional: bool = False)
     }
 
 
-def feedback_modal(
-    *,
-    lead: Block | None,
-    campaigns: list[Campaign],
-    initial: FeedbackInput | None,
-    metadata: dict[str, Any],
-) -> Block:
-    """The feedback modal; `lead` is the initial option of the lead select, if any."""
-    lead_select: Block = {
+def _lead_select(lead: Block | None) -> Block:
+    element: Block = {
         "type": "external_select",
         "action_id": ids.FEEDBACK_LEAD_ACTION,
         "placeholder": plain("Search leads, or type a new email"),
         "min_query_length": 0,
     }
     if lead is not None:
-        lead_select["initial_option"] = lead
+        element["initial_option"] = lead
+    return element
+
+
+def _rating_buttons(initial: FeedbackInput | None) -> Block:
     ratings = [option(RATING_HELP[r], r.value) for r in Rating]
-    rating_element: Block = {
+    element: Block = {
         "type": "radio_buttons",
         "action_id": ids.FEEDBACK_RATING_ACTION,
         "options": ratings,
     }
     chosen = [o for o in ratings if initial and o["value"] == initial.rating]
     if chosen:
-        rating_element["initial_option"] = chosen[0]
-    note: Block = {
-        "type": "plain_text_input",
-        "action_id": ids.FEEDBACK_NOTE_ACTION,
-        "multiline": True,
-        "max_length": NOTE_MAX,
-        "placeholder": plain("What happened? What would have made this lead better?"),
-    }
-    if initial and initial.note:
-        note["initial_value"] = initial.note
-    blocks = [
-        _input(ids.FEEDBACK_LEAD_BLOCK, "Lead", lead_select),
-        _input(ids.FEEDBACK_RATING_BLOCK, "How good was it?", rating_element),
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def _status_and_reason(initial: FeedbackInput | None) -> list[Block]:
+    """The optional status and reason selects, set to the initial verdict's."""
+    return [
         _input(
             ids.FEEDBACK_STATUS_BLOCK,
             "Status",
@@ -345,25 +336,49 @@ def feedback_modal(
             optional=True,
         ),
     ]
-    if campaigns:
-        campaign_options = [
-            option(f"#{c.slug} · {c.name}", f"campaign:{c.id}")
-            for c in campaigns[:CAMPAIGN_OPTIONS_MAX]
-        ]
-        initial_campaign = (
-            f"campaign:{initial.campaign_id}" if initial and initial.campaign_id else None
-        )
-        blocks.append(
-            _input(
-                ids.FEEDBACK_CAMPAIGN_BLOCK,
-                "Campaign",
-                _static_select(
-                    ids.FEEDBACK_CAMPAIGN_ACTION, "None", campaign_options, initial_campaign
-                ),
-                optional=True,
-            )
-        )
-    blocks.append(_input(ids.FEEDBACK_NOTE_BLOCK, "Note", note, optional=True))
+
+
+def _campaign_select(campaigns: list[Campaign], initial: FeedbackInput | None) -> list[Block]:
+    """The optional campaign select; none when the workspace has no campaign yet."""
+    if not campaigns:
+        return []
+    options = [
+        option(f"#{c.slug} · {c.name}", f"campaign:{c.id}")
+        for c in campaigns[:CAMPAIGN_OPTIONS_MAX]
+    ]
+    chosen = f"campaign:{initial.campaign_id}" if initial and initial.campaign_id else None
+    select = _static_select(ids.FEEDBACK_CAMPAIGN_ACTION, "None", options, chosen)
+    return [_input(ids.FEEDBACK_CAMPAIGN_BLOCK, "Campaign", select, optional=True)]
+
+
+def _note_input(initial: FeedbackInput | None) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "action_id": ids.FEEDBACK_NOTE_ACTION,
+        "multiline": True,
+        "max_length": NOTE_MAX,
+        "placeholder": plain("What happened? What would have made this lead better?"),
+    }
+    if initial and initial.note:
+        element["initial_value"] = initial.note
+    return element
+
+
+def feedback_modal(
+    *,
+    lead: Block | None,
+    campaigns: list[Campaign],
+    initial: FeedbackInput | None,
+    metadata: dict[str, Any],
+) -> Block:
+    """The feedback modal; `lead` is the initial option of the lead select, if any."""
+    blocks = [
+        _input(ids.FEEDBACK_LEAD_BLOCK, "Lead", _lead_select(lead)),
+        _input(ids.FEEDBACK_RATING_BLOCK, "How good was it?", _rating_buttons(initial)),
+        *_status_and_reason(initial),
+        *_campaign_select(campaigns, initial),
+        _input(ids.FEEDBACK_NOTE_BLOCK, "Note", _note_input(initial), optional=True),
+    ]
     return {
         "type": "modal",
         "callback_id": ids.FEEDBACK_MODAL,

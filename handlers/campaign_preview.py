@@ -22,8 +22,9 @@ from handlers.campaign_form import (
     parse_command,
     read_campaign,
 )
+from handlers.clicked import clicked_campaign
 from handlers.modals import open_modal
-from handlers.replies import action_row_id, permalink, post_or_join, send_dm
+from handlers.replies import permalink, post_or_join, send_dm
 from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from handlers.views.blocks import Message
@@ -204,10 +205,7 @@ async def submit_campaign(turn: Turn) -> None:
 async def post_later(turn: Turn) -> None:
     """The owner's Post preview button: post the preview now, or say where it already is."""
     await turn.ack()
-    async with turn.deps.sessions() as session:
-        campaign = await get_campaign(
-            session=session, team_id=turn.team_id, campaign_id=action_row_id(turn.body)
-        )
+    campaign = await clicked_campaign(turn)
     if campaign is None:
         answer = campaign_blocks.notice("That campaign is not in this workspace any more.")
     elif campaign.owner != turn.user_id:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from handlers.campaign_form import read_comment
+from handlers.clicked import clicked_campaign
 from handlers.modals import open_modal
 from handlers.replies import action_id, action_row_id, permalink, reply_privately, send_dm
 from handlers.turn import Turn
@@ -167,10 +168,7 @@ class PreviewReactions:
         """Open the small modal where the clicker types the question or the concern."""
         await turn.ack()
         kind = _COMMENT_BUTTONS[action_id(turn.body)]
-        async with turn.deps.sessions() as session:
-            campaign = await get_campaign(
-                session=session, team_id=turn.team_id, campaign_id=action_row_id(turn.body)
-            )
+        campaign = await clicked_campaign(turn)
         if campaign is None:
             await reply_privately(turn.respond, campaign_blocks.notice(_GONE))
             return

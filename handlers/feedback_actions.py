@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from handlers.clicked import clicked_lead
 from handlers.feedback_flow import (
     SORRY,
     Found,
@@ -172,10 +173,7 @@ async def pick_lead(turn: Turn) -> None:
 async def give_feedback(turn: Turn) -> None:
     """Open the feedback modal for the lead on the button."""
     await turn.ack()
-    async with turn.deps.sessions() as session:
-        lead = await get_lead(
-            session=session, team_id=turn.team_id, lead_id=action_row_id(turn.body)
-        )
+    lead = await clicked_lead(turn)
     if lead is None:
         await reply_privately(turn.respond, feedback_blocks.notice(_LEAD_GONE))
         return

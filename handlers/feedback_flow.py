@@ -81,6 +81,13 @@ async def find_lead(
         return Found(lead)
     if not create:
         return None
+    return await lead_or_new(session, team_id=team_id, ref=ref, author=author, deps=deps)
+
+
+async def lead_or_new(
+    session: AsyncSession, *, team_id: str, ref: LeadRef, author: str, deps: Deps
+) -> Found:
+    """The lead with ref's email or CRM id, created and owned by author when there is none."""
     lead, created = await get_or_create_lead(
         session=session,
         team_id=team_id,

@@ -1,7 +1,6 @@
 """The feedback modal: searching leads for its select, and its submission."""
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -9,18 +8,22 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers.feedback_flow import FeedbackRefused, Found, record_and_confirm, tell_user
+from handlers.feedback_flow import (
+    FeedbackRefused,
+    Found,
+    lead_or_new,
+    record_and_confirm,
+    tell_user,
+)
 from handlers.feedback_parse import EMAIL_MAX, LeadRef, parse_lead
 from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids, inputs
 from handlers.views.blocks import Block, Message
 from storage.campaigns import get_campaign
 from storage.feedback import FeedbackInput
-from storage.leads import get_lead, get_or_create_lead, search_leads
+from storage.leads import get_lead, search_leads
 from storage.models import NOTE_MAX, Lead
 from storage.vocabulary import LeadStatus, Rating, Reason
-
-logger = logging.getLogger(__name__)
 
 SEARCH_RESULTS_MAX = 50
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -95,16 +98,9 @@ async def _resolve_submitted_lead(
         return Found(lead)
     ref = parse_lead(rest, quoted=False)
     expected = "email" if kind == "new" else "external_id"
-    if getattr(ref, "kind", None) != expected:
+    if not isinstance(ref, LeadRef) or ref.kind != expected:
         raise FeedbackRefused("That is not a valid email or CRM id.", field=ids.FEEDBACK_LEAD_BLOCK)
-    lead, created = await get_or_create_lead(
-        session=session,
-        team_id=team_id,
-        now=deps.clock.now(),
-        owner=author,
-        **{expected: ref.value},  # type: ignore[union-attr]
-    )
-    return Found(lead, created)
+    return await lead_or_new(session, team_id=team_id, ref=ref, author=author, deps=deps)
 
 
 def _lead_options(leads: list[Lead], query: str) -> list[Block]:

@@ -8,6 +8,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.clicked import clicked_lead
 from handlers.feedback_flow import open_feedback_modal
 from handlers.home_flow import explain_on_home, refresh_home
 from handlers.replies import action_id, action_row_id
@@ -15,7 +16,6 @@ from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids
 from handlers.views.blocks import escape
 from storage.feedback import rate_lead
-from storage.leads import get_lead
 from storage.models import Lead
 from storage.vocabulary import Rating
 
@@ -60,10 +60,7 @@ async def rate_from_home(turn: Turn) -> None:
 async def feedback_details(turn: Turn) -> None:
     """Open the feedback modal for the lead, to add a status, reason or note."""
     await turn.ack()
-    async with turn.deps.sessions() as session:
-        lead = await get_lead(
-            session=session, team_id=turn.team_id, lead_id=action_row_id(turn.body)
-        )
+    lead = await clicked_lead(turn)
     if lead is None:
         await refresh_home(turn, notice=LEAD_GONE)
         return

@@ -157,7 +157,7 @@ async def _command_answer(turn: Turn, parsed: Command | ParseError) -> Message |
 
 async def campaign_preview(turn: Turn) -> None:
     """Answer `/campaign-preview list` and `help` in the ack; otherwise open the form."""
-    parsed = parse_command(str(turn.body.get("text") or ""))
+    parsed = parse_command(turn.command_text)
     answer = await _command_answer(turn, parsed)
     if answer is not None:
         await turn.ack(response_type="ephemeral", **answer.as_kwargs())

@@ -138,7 +138,7 @@ async def _answer(deps: Deps, parsed: Any, *, team_id: str, user_id: str) -> Mes
 
 async def leadfeedback(turn: Turn) -> None:
     """Answer `/leadfeedback` in the ack when the answer is quick, else open the modal."""
-    parsed = parse_command(str(turn.body.get("text") or ""))
+    parsed = parse_command(turn.command_text)
     try:
         answer = await _answer(turn.deps, parsed, team_id=turn.team_id, user_id=turn.user_id)
     except FeedbackRefused as refused:

@@ -52,6 +52,12 @@ class Turn:
         return self.context.respond is not None
 
     @property
+    def command_text(self) -> str:
+        """What the user typed after a slash command ("" for other requests)."""
+        text = self.body.get("text")
+        return text if isinstance(text, str) else ""
+
+    @property
     def trigger_id(self) -> str:
         """The trigger that lets this request open a modal ("" when it carries none)."""
         trigger = self.body.get("trigger_id")

@@ -151,6 +151,17 @@ async def comment(
 # --- The modal ----------------------------------------------------------------------------
 
 
+async def test_a_refused_trigger_on_the_command_is_explained(slack: SlackDriver) -> None:
+    slack.standin.fail_next("views.open", status=200, error="expired_trigger_id")
+    await slack.command("", command=COMMAND)
+    [response] = await wait_for_responses(slack.standin)
+    assert response.body["response_type"] == "ephemeral"
+    assert (
+        "did not open the campaign form in time. Please run the command again."
+        in (response.body["text"])
+    )
+
+
 async def test_command_opens_the_modal_and_a_name_prefills_it(slack: SlackDriver) -> None:
     response = await slack.command("", command=COMMAND)
     assert response.status_code == 200 and response.text == ""

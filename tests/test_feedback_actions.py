@@ -100,6 +100,18 @@ async def test_give_feedback_button_opens_the_modal_for_that_lead(
     )
 
 
+async def test_a_refused_trigger_on_a_button_is_explained(slack: SlackDriver, deps: Deps) -> None:
+    lead = await seed_lead(deps, email="late@x.com")
+    slack.standin.fail_next("views.open", status=200, error="expired_trigger_id")
+    await slack.click(ids.FEEDBACK_OPEN_MODAL, str(lead.id))
+    [response] = await wait_for_responses(slack.standin)
+    assert response.body["response_type"] == "ephemeral"
+    assert response.body["replace_original"] is False
+    assert response.body["text"] == (
+        "Slack did not open the feedback form in time. Please press it again."
+    )
+
+
 async def test_show_candidates_lead_to_the_history(slack: SlackDriver, deps: Deps) -> None:
     await seed_lead(deps, name="Twin", email="one@twin.com")
     await seed_lead(deps, name="Twin", email="two@twin.com")

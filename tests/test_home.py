@@ -368,3 +368,16 @@ async def test_details_opens_the_feedback_modal_for_the_lead(
     view = call.params["view"]
     assert view["callback_id"] == ids.FEEDBACK_MODAL
     assert view["blocks"][0]["element"]["initial_option"]["value"] == f"lead:{lead.id}"
+
+
+async def test_a_refused_trigger_on_details_is_explained_on_the_home(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    lead = await seed_lead(deps, email="jane@acme.com", name="Jane", owner=REP)
+    slack.standin.fail_next("views.open", status=200, error="expired_trigger_id")
+    await slack.interact(home_click(ids.HOME_FEEDBACK_DETAILS, str(lead.id)))
+    view = await published(slack.standin)
+    assert "Slack did not open the feedback form in time. Please press it again." in texts_of(
+        view["blocks"]
+    )
+    assert await all_rows(deps, Feedback) == []

@@ -133,6 +133,14 @@ async def test_the_settings_button_explains_itself_to_a_non_admin(slack: SlackDr
     assert "Only Slack workspace admins" in texts_of(view["blocks"])
 
 
+async def test_a_refused_trigger_on_settings_is_explained_on_the_home(slack: SlackDriver) -> None:
+    slack.standin.add_user(ADMIN, is_admin=True)
+    slack.standin.fail_next("views.open", status=200, error="expired_trigger_id")
+    await slack.interact(home_click(ids.HOME_OPEN_SETTINGS, "open", user=ADMIN))
+    view = await published(slack.standin)
+    assert "did not open the settings form" in texts_of(view["blocks"])
+
+
 async def test_an_admin_saves_settings_and_the_schedule_moves_at_once(
     slack: SlackDriver, deps: Deps, saved: list[str]
 ) -> None:

@@ -4,14 +4,13 @@ The test suite and `leadloop demo` drive the real HTTP app with these, so both e
 same path a request from Slack takes. The ids are sample values; pass real ones as needed.
 """
 
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from slack_sdk.signature import SignatureVerifier
 
 from bot.demo.slack_standin import SlackStandIn
 
@@ -22,12 +21,11 @@ CHANNEL = "C0SALES"
 
 def sign(body: str, *, secret: str, timestamp: int | None = None) -> dict[str, str]:
     """Slack's signature headers for a raw body."""
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    base = f"v0:{timestamp}:{body}".encode()
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
     return {
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded",
     }
 

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.goal_targets import GoalTargets
+from storage.slack_ids import is_channel_id, is_user_id
 from storage.team_settings import TeamSettings
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -45,8 +46,6 @@ HINTS: dict[str, str] = {
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 MIN_SECRET_LENGTH = 16
 
@@ -174,7 +173,7 @@ class Settings(BaseSettings):
     def _channel(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not _CHANNEL_RE.match(value.strip()):
+        if not isinstance(value, str) or not is_channel_id(value.strip()):
             raise ValueError("not a channel id")
         return value.strip()
 
@@ -218,7 +217,7 @@ class Settings(BaseSettings):
     def _admin_users(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
-        if not all(isinstance(user, str) and _USER_RE.match(user) for user in value):
+        if not all(is_user_id(user) for user in value):
             raise ValueError("not a list of user ids")
         return tuple(value)
 

@@ -5,6 +5,8 @@ inline errors as a slip of the mouse, and only a fully valid one becomes a Setti
 """
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from handlers.views import ids
@@ -17,6 +19,7 @@ from storage.goal_targets import (
     GoalTargets,
 )
 from storage.schedules import WEEKDAYS, canonical_zone, format_weekdays, parse_weekdays
+from storage.slack_ids import is_channel_id, is_user_id
 from storage.team_settings import (
     ADMIN_USERS_MAX,
     DIGEST_CHANNELS_MAX,
@@ -25,8 +28,6 @@ from storage.team_settings import (
     TeamSettings,
 )
 
-_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,31}$")
-_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -235,10 +236,10 @@ def _strings(value: Any) -> list[str] | None:
 
 
 def _ids(
-    values: Any, block_id: str, action_id: str, key: str, pattern: re.Pattern[str], limit: int
+    values: Any, block_id: str, action_id: str, key: str, valid: Callable[[str], bool], limit: int
 ) -> tuple[str, ...] | None:
     chosen = _strings(_element(values, block_id, action_id).get(key))
-    if chosen is None or len(chosen) > limit or not all(pattern.match(x) for x in chosen):
+    if chosen is None or len(chosen) > limit or not all(valid(x) for x in chosen):
         return None
     return tuple(chosen)
 
@@ -294,7 +295,7 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
         ids.SETTINGS_DIGEST_CHANNELS_BLOCK,
         ids.SETTINGS_DIGEST_CHANNELS_ACTION,
         "selected_conversations",
-        _CHANNEL_RE,
+        partial(is_channel_id, direct_messages=False),
         DIGEST_CHANNELS_MAX,
     )
     if channels is None:
@@ -345,7 +346,7 @@ def read_settings(values: Any) -> SettingsChange | dict[str, str]:
         ids.SETTINGS_ADMINS_BLOCK,
         ids.SETTINGS_ADMINS_ACTION,
         "selected_users",
-        _USER_RE,
+        is_user_id,
         ADMIN_USERS_MAX,
     )
     if admins is None:

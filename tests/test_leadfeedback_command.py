@@ -233,6 +233,21 @@ async def test_mine_lists_open_leads_oldest_touch_first(slack: SlackDriver, deps
     assert "last touched 9 days ago :hourglass: *stale*" in shown
 
 
+async def test_mine_does_not_call_a_snoozed_lead_stale(slack: SlackDriver, deps: Deps) -> None:
+    now = deps.clock.now()
+    nine_days_ago = now - timedelta(days=9)
+    await seed_lead(deps, email="asleep@x.com", owner=REP, last_touch_at=nine_days_ago,
+                    snoozed_until=now + timedelta(days=1))  # fmt: skip
+    await seed_lead(deps, email="woke@x.com", owner=REP, last_touch_at=nine_days_ago,
+                    snoozed_until=now - timedelta(hours=1))  # fmt: skip
+    body = answer(await slack.command("mine"))
+    lines = {b["text"]["text"].split("\n")[0]: b["text"]["text"] for b in body["blocks"][1:]}
+    [asleep] = [text for first, text in lines.items() if "asleep@x.com" in first]
+    [woke] = [text for first, text in lines.items() if "woke@x.com" in first]
+    assert asleep.endswith("last touched 9 days ago")
+    assert woke.endswith("last touched 9 days ago :hourglass: *stale*")
+
+
 async def test_mine_with_nothing_open_is_friendly(slack: SlackDriver) -> None:
     body = answer(await slack.command("mine"))
     assert "You have no open leads" in texts_of(body["blocks"])

@@ -143,6 +143,19 @@ async def test_unique_name_match_records_directly(slack: SlackDriver, deps: Deps
     assert feedback.lead_id == lead.id
 
 
+async def test_percent_and_underscore_in_a_name_match_only_themselves(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    percent = await seed_lead(deps, name="100% Growth Ltd", email="p@growth.com")
+    await seed_lead(deps, name="1000 Growth Ltd", email="t@growth.com")
+    underscore = await seed_lead(deps, name="Data_Works", email="u@data.com")
+    await seed_lead(deps, name="Data-Works", email="d@data.com")
+    answer(await slack.command('"100% growth" warm'))
+    answer(await slack.command('"a_w" cold'))
+    ratings = {(f.lead_id, f.rating) for f in await all_rows(deps, Feedback)}
+    assert ratings == {(percent.id, "warm"), (underscore.id, "cold")}
+
+
 async def test_unknown_name_says_so_and_stores_nothing(slack: SlackDriver, deps: Deps) -> None:
     body = answer(await slack.command('"Nobody Inc" hot'))
     assert "No lead is named" in texts_of(body["blocks"])

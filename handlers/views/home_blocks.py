@@ -27,12 +27,17 @@ from storage.campaigns import CampaignQuality
 from storage.goals import GoalStatus
 from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
-from storage.team_settings import TeamSettings
+from storage.team_settings import TeamSettings, shown_settings
 from storage.vocabulary import Rating
 
 HOME_LEADS_MAX = 8
 HOME_CAMPAIGNS_MAX = 8
 LEADERS_MAX = 5
+# The admin's one-line summary, each setting shown as storage.team_settings shows it.
+_SETTINGS_SUMMARY = (
+    "Digest {digest_day} {digest_time} · nudges {nudge_days} {nudge_time} · "
+    "stale after {stale_after_days} · {timezone}"
+)
 _MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 
 
@@ -80,10 +85,6 @@ def _label(word: str) -> str:
     return word.replace("-", " ").capitalize()
 
 
-def _days_label(spec: str) -> str:
-    return spec.replace("-", "–").replace(",", ", ").title()
-
-
 def _share(part: float | None) -> str:
     return "–" if part is None else f"{part:.0%}"
 
@@ -112,13 +113,8 @@ def failure_lines(data: HomeData) -> list[str]:
 
 
 def _admin_blocks(data: HomeData) -> list[Block]:
-    team = data.team
-    summary = (
-        f"Digest {_days_label(team.digest_day)} {team.digest_time} · "
-        f"nudges {_days_label(team.nudge_days)} {team.nudge_time} · "
-        f"stale after {team.stale_after_days} day{'s' * (team.stale_after_days != 1)} · "
-        f"{escape(team.timezone)}"
-    )
+    shown = {name: escape(text) for name, text in shown_settings(data.team).items()}
+    summary = _SETTINGS_SUMMARY.format_map(shown)
     return [
         section(
             ":gear: You can change leadloop's settings for this workspace.",

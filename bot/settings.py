@@ -6,13 +6,24 @@ with one line (see `describe_error`) instead of a traceback.
 
 import re
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.goal_targets import GoalTargets
-from storage.team_settings import TeamSettings
+from storage.slack_ids import is_channel_id
+from storage.team_settings import (
+    FIELD_BY_ENV,
+    TEAM_SETTING_FIELDS,
+    TeamSettings,
+    workspace_settings,
+)
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
@@ -24,51 +35,15 @@ HINTS: dict[str, str] = {
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
     "LEADLOOP_SHARED_CHANNEL": "a Slack channel id such as C0123456789",
-    "LEADLOOP_DIGEST_CHANNEL": "a Slack channel id such as C0123456789",
-    "LEADLOOP_DIGEST_DAY": "a weekday: mon, tue, wed, thu, fri, sat or sun",
-    "LEADLOOP_DIGEST_TIME": "a 24-hour time such as 09:00",
-    "LEADLOOP_NUDGE_DAYS": "weekdays such as mon-fri or mon,wed,fri",
-    "LEADLOOP_NUDGE_TIME": "a 24-hour time such as 10:00",
-    "LEADLOOP_STALE_AFTER_DAYS": "a whole number of days from 1 to 365",
-    "LEADLOOP_TIMEZONE": "an IANA time zone such as Europe/Berlin or UTC",
     "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
-    "LEADLOOP_ADMINS": "Slack user ids separated by commas, such as U0123456789,U0987654321",
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
     "LEADLOOP_WEBHOOK_SECRET": "a random string of at least 16 characters (openssl rand -hex 32)",
-    "LEADLOOP_GOAL_COVERAGE": "a percentage from 0 to 100 such as 80, or off",
-    "LEADLOOP_GOAL_JUNK_SHARE": "a percentage from 0 to 100 such as 10, or off",
-    "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS": "a number of hours from 1 to 720 such as 48, or off",
-    "LEADLOOP_GOAL_PREVIEW_REACTIONS": "a percentage from 0 to 100 such as 50, or off",
+    # The settings a team may override: their hints are in their list.
+    **{field.env: field.hint for field in TEAM_SETTING_FIELDS},
 }
 
-_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
-_DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-
 MIN_SECRET_LENGTH = 16
-
-
-GOAL_HOURS_MIN, GOAL_HOURS_MAX = 1, 720
-_GOAL_OFF = {"", "off", "none", "no", "false"}
-
-
-def _goal_number(value: Any, *, suffix: str) -> float | None:
-    """A goal's target as written in the environment: a number, or off (None)."""
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, str):
-        raise ValueError("not a number")
-    text = value.strip().lower()
-    if text in _GOAL_OFF:
-        return None
-    if not re.fullmatch(rf"\d{{1,4}}(\.\d+)?\s*{re.escape(suffix)}?", text):
-        raise ValueError("not a number")
-    return float(text.rstrip(suffix).strip())
 
 
 class SettingsError(Exception):
@@ -107,20 +82,21 @@ class Settings(BaseSettings):
     slack_api_url: str = _env("SLACK_API_URL", default=SLACK_API_URL)
     database_url: str = _env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
     shared_channel: str | None = _env("LEADLOOP_SHARED_CHANNEL", default=None)
-    digest_channel: str | None = _env("LEADLOOP_DIGEST_CHANNEL", default=None)
+    log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
+
+    # The workspace's defaults of the settings a team may override (checked by the parsers
+    # of storage.team_settings.TEAM_SETTING_FIELDS, found by their variable's name).
+    digest_channels: Annotated[tuple[str, ...], NoDecode] = _env(
+        "LEADLOOP_DIGEST_CHANNEL", default=()
+    )
     digest_day: str = _env("LEADLOOP_DIGEST_DAY", default="mon")
     digest_time: str = _env("LEADLOOP_DIGEST_TIME", default="09:00")
     nudge_days: str = _env("LEADLOOP_NUDGE_DAYS", default="mon-fri")
     nudge_time: str = _env("LEADLOOP_NUDGE_TIME", default="10:00")
-    stale_after_days: int = _env("LEADLOOP_STALE_AFTER_DAYS", default=3, ge=1, le=365)
+    stale_after_days: int = _env("LEADLOOP_STALE_AFTER_DAYS", default=3)
     timezone: str = _env("LEADLOOP_TIMEZONE", default="UTC")
-    log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
     # Who may change settings besides Slack's workspace admins and owners.
     admin_users: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ADMINS", default=())
-
-    api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
-    feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
-    webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
 
     # Shared goals' default targets, None: switched off. Shares are given in percent and held
     # as fractions (the defaults are validated too); hours are hours.
@@ -130,6 +106,16 @@ class Settings(BaseSettings):
         "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", default=48.0
     )
     goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=50)
+
+    api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
+    feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
+    webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _team_setting(cls, value: Any, info: ValidationInfo) -> Any:
+        field = FIELD_BY_ENV.get(_ENV_BY_FIELD.get(info.field_name or "", ""))
+        return value if field is None else field.parse(value)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -169,78 +155,14 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         return normalise_database_url(value)
 
-    @field_validator("shared_channel", "digest_channel", mode="before")
+    @field_validator("shared_channel", mode="before")
     @classmethod
     def _channel(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not _CHANNEL_RE.match(value.strip()):
+        if not isinstance(value, str) or not is_channel_id(value.strip()):
             raise ValueError("not a channel id")
         return value.strip()
-
-    @field_validator("digest_day")
-    @classmethod
-    def _day(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not re.fullmatch(_DAY, value):
-            raise ValueError("not a weekday")
-        return value
-
-    @field_validator("nudge_days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        value = value.strip().lower().replace(" ", "")
-        if not _DAYS_RE.match(value):
-            raise ValueError("not a list of weekdays")
-        return value
-
-    @field_validator("digest_time", "nudge_time")
-    @classmethod
-    def _time(cls, value: str) -> str:
-        value = value.strip()
-        if re.fullmatch(r"\d:[0-5]\d", value):
-            value = "0" + value
-        if not _TIME_RE.match(value):
-            raise ValueError("not a time")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown time zone") from exc
-        return value.strip()
-
-    @field_validator("admin_users", mode="before")
-    @classmethod
-    def _admin_users(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if not all(isinstance(user, str) and _USER_RE.match(user) for user in value):
-            raise ValueError("not a list of user ids")
-        return tuple(value)
-
-    @field_validator("goal_coverage", "goal_junk_share", "goal_preview_reactions", mode="before")
-    @classmethod
-    def _goal_percent(cls, value: Any) -> Any:
-        number = _goal_number(value, suffix="%")
-        if number is None:
-            return None
-        if not 0 <= number <= 100:
-            raise ValueError("not a percentage")
-        return number / 100
-
-    @field_validator("goal_first_feedback_hours", mode="before")
-    @classmethod
-    def _goal_hours(cls, value: Any) -> Any:
-        number = _goal_number(value, suffix="h")
-        if number is None:
-            return None
-        if not GOAL_HOURS_MIN <= number <= GOAL_HOURS_MAX:
-            raise ValueError("not a number of hours")
-        return number
 
     @field_validator("log_level")
     @classmethod
@@ -257,33 +179,12 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{name} is not set: set it to {HINTS[name]}.")
 
     @property
-    def effective_digest_channel(self) -> str | None:
-        """The digest channel, falling back to the shared channel."""
-        return self.digest_channel or self.shared_channel
-
-    @property
     def team_defaults(self) -> TeamSettings:
         """The settings of a team that never saved any: the environment's."""
-        channel = self.effective_digest_channel
-        return TeamSettings(
-            team_id="",
-            digest_channels=(channel,) if channel else (),
-            digest_day=self.digest_day,
-            digest_time=self.digest_time,
-            nudge_days=self.nudge_days,
-            nudge_time=self.nudge_time,
-            stale_after_days=self.stale_after_days,
-            timezone=self.timezone,
-            admin_users=self.admin_users,
-            customised=False,
-            goals=GoalTargets(
-                coverage=self.goal_coverage,
-                junk_share=self.goal_junk_share,
-                time_to_first_feedback_hours=self.goal_first_feedback_hours,
-                preview_reaction_rate=self.goal_preview_reactions,
-            ),
-            shared_channel=self.shared_channel,
-        )
+        values = {
+            field.name: getattr(self, _FIELD_BY_ENV[field.env]) for field in TEAM_SETTING_FIELDS
+        }
+        return workspace_settings(values, shared_channel=self.shared_channel)
 
 
 _FIELD_BY_ENV = {

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from handlers.views import ids, inputs
 from storage.campaigns import CampaignInput, slugify
+from storage.slack_ids import is_channel_id
 
 COMMAND_TEXT_MAX = 4000
 NAME_MAX = 150
@@ -21,7 +22,6 @@ EXPECTED_LEADS_MAX = 1_000_000
 COMMENT_MAX = 2000
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,31}$")
 # Characters that would end or split a Slack link, or never belong in a URL as typed.
 _UNSAFE_URL_RE = re.compile(r"[\s<>|\"`\\\x00-\x1f\x7f]")
 
@@ -172,7 +172,7 @@ def _channel(values: dict[str, Any], errors: dict[str, str]) -> str:
     channel = inputs.selected_conversation(
         values, ids.CAMPAIGN_CHANNEL_BLOCK, ids.CAMPAIGN_CHANNEL_ACTION
     )
-    if channel is None or not _CHANNEL_RE.match(channel):
+    if channel is None or not is_channel_id(channel, direct_messages=False):
         errors[ids.CAMPAIGN_CHANNEL_BLOCK] = "Pick the channel where sales should see the preview."
         return ""
     return channel

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from storage.models import NOTE_MAX
+from storage.slack_ids import is_channel_id
 from storage.vocabulary import (
     LeadStatus,
     Rating,
@@ -35,7 +36,7 @@ _EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Slack may wrap what people type: <mailto:a@b.c|a@b.c>, <#C123|name>.
 _MAILTO_RE = re.compile(r"^<mailto:([^|>]+)(\|[^>]*)?>$")
-_CHANNEL_LINK_RE = re.compile(r"^<#[A-Z0-9]+\|([^>]*)>$")
+_CHANNEL_LINK_RE = re.compile(r"^<#([^|<>]+)\|([^>]*)>$")
 
 USAGE = (
     "`/leadfeedback <lead> <rating> [status] [reason] [#campaign] [note…]`\n"
@@ -151,8 +152,8 @@ def _is_vocabulary(word: str) -> bool:
 
 def _campaign_slug(word: str) -> str | None:
     link = _CHANNEL_LINK_RE.match(word)
-    if link:
-        word = "#" + link.group(1)
+    if link and is_channel_id(link.group(1)):
+        word = "#" + link.group(2)
     if word.startswith("#") and len(word) > 1:
         return word[1:].lower()
     return None

@@ -20,11 +20,10 @@ from storage.lead_upsert import (
     known_team_ids,
     upsert_leads,
 )
+from storage.slack_ids import is_team_id, is_user_id
 from storage.vocabulary import LeadStatus, parse_status
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
-SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-TEAM_RE = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_LENGTHS = {"external_id": 64, "email": 254, "name": 200, "company": 200, "campaign": 80}
 # Hand-offs dated further ahead than this are typos (2062 for 2026) that would never go stale.
@@ -124,10 +123,10 @@ def parse_lead(item: Any, *, now: datetime) -> LeadDraft | Rejection:
         if external_id is None and email is None:
             raise _Invalid("external_id", "give an external_id or an email to identify the lead")
         owner = _text(item, "owner")
-        if owner is not None and not SLACK_USER_RE.match(owner):
+        if owner is not None and not is_user_id(owner):
             raise _Invalid("owner", "is not a Slack user id such as U0123456789")
         team_id = _text(item, "team_id")
-        if team_id is not None and not TEAM_RE.match(team_id):
+        if team_id is not None and not is_team_id(team_id):
             raise _Invalid("team_id", "is not a Slack workspace id such as T0123456789")
         handed_off = _text(item, "handed_off_at")
         status = _text(item, "status")

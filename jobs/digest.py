@@ -3,7 +3,9 @@ post them (once per channel and week)."""
 
 import asyncio
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,9 +17,17 @@ from handlers.views.goal_chart import alt_text, render_chart
 from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from storage import digest as queries
 from storage.claims import record_job_result
-from storage.digest import ESCALATIONS_MAX, DigestFigures, StaleFigures, UpcomingFigures
+from storage.digest import (
+    ESCALATIONS_MAX,
+    CampaignRow,
+    DigestFigures,
+    LeadTotals,
+    PeriodFeedback,
+    StaleFigures,
+    UpcomingFigures,
+)
 from storage.goal_targets import Goal, GoalTargets
-from storage.goals import GoalTrend, compute_goals, compute_trend
+from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
 from storage.schedules import Period
 from storage.team_settings import effective_settings
 from storage.vocabulary import Rating
@@ -34,17 +44,110 @@ STALE_OWNERS_MAX = 5
 LEADERS_MAX = 5
 
 
-def _coverage(handed: int, with_feedback: int) -> float | None:
-    return with_feedback / handed if handed else None
-
-
-def _junk_share(ratings: dict[str, int]) -> float | None:
-    rated = sum(ratings.values())
-    return ratings[Rating.JUNK.value] / rated if rated else None
-
-
 def _change(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
+class _Week:
+    """What happened in one period: the leads handed over and the feedback given."""
+
+    totals: LeadTotals
+    feedback: PeriodFeedback
+
+    @property
+    def coverage(self) -> float | None:
+        handed = self.totals.leads_handed_over
+        return self.totals.leads_with_feedback / handed if handed else None
+
+    @property
+    def junk_share(self) -> float | None:
+        rated = sum(self.feedback.ratings.values())
+        return self.feedback.ratings[Rating.JUNK.value] / rated if rated else None
+
+    def headline(self) -> dict[str, Any]:
+        """The figures the digest compares with the week before."""
+        return {
+            "leads_handed_over": self.totals.leads_handed_over,
+            "leads_with_feedback": self.totals.leads_with_feedback,
+            "coverage": self.coverage,
+            "feedback_count": self.feedback.count,
+        }
+
+
+async def _week(session: AsyncSession, team_id: str, period: Period) -> _Week:
+    bounds = {"session": session, "team_id": team_id, "start": period.start, "end": period.end}
+    return _Week(await queries.lead_totals(**bounds), await queries.period_feedback(**bounds))
+
+
+def _campaign_figures(rows: list[CampaignRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "campaign": row.name or NO_CAMPAIGN,
+            "slug": row.slug,
+            "leads": row.leads,
+            "with_feedback": row.with_feedback,
+            "hot": row.hot,
+            "warm": row.warm,
+            "cold": row.cold,
+            "junk": row.junk,
+            "top_reason": row.top_reason,
+        }
+        for row in rows
+    ]
+
+
+async def _upcoming(session: AsyncSession, team_id: str, first_day: date) -> list[UpcomingFigures]:
+    upcoming = await queries.upcoming_campaigns(
+        session=session, team_id=team_id, first_day=first_day, days=UPCOMING_DAYS
+    )
+    reactions = await queries.campaign_reaction_counts(
+        session=session, team_id=team_id, campaign_ids=[c.campaign_id for c in upcoming]
+    )
+    return [
+        UpcomingFigures(
+            campaign_id=c.campaign_id,
+            name=c.name,
+            slug=c.slug,
+            launch_date=c.launch_date.isoformat(),
+            reactions=reactions.get(c.campaign_id, {}),
+        )
+        for c in upcoming
+    ]
+
+
+async def _stale(
+    session: AsyncSession, team_id: str, at: datetime, stale_after_days: int
+) -> StaleFigures:
+    total, owners = await queries.stale_counts(
+        session=session,
+        team_id=team_id,
+        at=at,
+        stale_after_days=stale_after_days,
+        owners=STALE_OWNERS_MAX,
+    )
+    return StaleFigures(count=total, owners=[{"owner": o, "count": n} for o, n in owners])
+
+
+async def _goal_statuses(
+    session: AsyncSession,
+    team_id: str,
+    *,
+    end: datetime,
+    zone: ZoneInfo,
+    goals: GoalTargets | None,
+    weeks: tuple[_Week, _Week],
+) -> list[GoalStatus]:
+    """The shared goals for the local week ending at end (none without targets)."""
+    if goals is None:
+        return []
+    last, this = weeks
+    # The digest's coverage and rating counts are these goals' figures already.
+    known = {
+        Goal.COVERAGE: [last.coverage, this.coverage],
+        Goal.JUNK_SHARE: [last.junk_share, this.junk_share],
+    }
+    return await compute_goals(session, team_id, end=end, zone=zone, targets=goals, known=known)
 
 
 async def compute_digest(
@@ -60,111 +163,41 @@ async def compute_digest(
 
     With goals, the shared goals for the local week ending at period.end are added.
     """
-    start, end = period.start, period.end
-    before = period.before()
-    totals = await queries.lead_totals(session=session, team_id=team_id, start=start, end=end)
-    earlier = await queries.lead_totals(
-        session=session, team_id=team_id, start=before.start, end=before.end
-    )
-    given = await queries.period_feedback(session=session, team_id=team_id, start=start, end=end)
-    given_before = await queries.period_feedback(
-        session=session, team_id=team_id, start=before.start, end=before.end
-    )
-    campaigns = await queries.campaign_rows(session=session, team_id=team_id, start=start, end=end)
-    first_day = end.astimezone(zone).date()
-    upcoming = await queries.upcoming_campaigns(
-        session=session, team_id=team_id, first_day=first_day, days=UPCOMING_DAYS
-    )
-    reactions = await queries.campaign_reaction_counts(
-        session=session, team_id=team_id, campaign_ids=[c.campaign_id for c in upcoming]
-    )
-    stale_total, stale_owners = await queries.stale_counts(
-        session=session,
-        team_id=team_id,
-        at=end,
-        stale_after_days=stale_after_days,
-        owners=STALE_OWNERS_MAX,
+    end = period.end
+    this = await _week(session, team_id, period)
+    last = await _week(session, team_id, period.before())
+    campaigns = await queries.campaign_rows(
+        session=session, team_id=team_id, start=period.start, end=end
     )
     escalated, escalated_total = await queries.escalated_leads(
         session=session, team_id=team_id, at=end, limit=ESCALATIONS_MAX
     )
-    coverage = _coverage(totals.leads_handed_over, totals.leads_with_feedback)
-    statuses = (
-        []
-        if goals is None
-        else await compute_goals(
-            session,
-            team_id,
-            end=end,
-            zone=zone,
-            targets=goals,
-            # The digest's coverage and rating counts are these goals' figures already.
-            known={
-                Goal.COVERAGE: [
-                    _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
-                    coverage,
-                ],
-                Goal.JUNK_SHARE: [_junk_share(given_before.ratings), _junk_share(given.ratings)],
-            },
-        )
-    )
-    previous = {
-        "leads_handed_over": earlier.leads_handed_over,
-        "leads_with_feedback": earlier.leads_with_feedback,
-        "coverage": _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
-        "feedback_count": given_before.count,
-    }
-    current = {
-        "leads_handed_over": totals.leads_handed_over,
-        "leads_with_feedback": totals.leads_with_feedback,
-        "coverage": coverage,
-        "feedback_count": given.count,
-    }
+    current, previous = this.headline(), last.headline()
     return DigestFigures(
         team_id=team_id,
-        period_start=start,
+        period_start=period.start,
         period_end=end,
         timezone=zone.key,
         stale_after_days=stale_after_days,
-        leads_handed_over=totals.leads_handed_over,
-        leads_with_feedback=totals.leads_with_feedback,
-        coverage=coverage,
-        feedback_count=given.count,
-        ratings=given.ratings,
-        by_campaign=[
-            {
-                "campaign": row.name or NO_CAMPAIGN,
-                "slug": row.slug,
-                "leads": row.leads,
-                "with_feedback": row.with_feedback,
-                "hot": row.hot,
-                "warm": row.warm,
-                "cold": row.cold,
-                "junk": row.junk,
-                "top_reason": row.top_reason,
-            }
-            for row in campaigns
-        ],
-        top_reasons=[{"reason": reason, "count": n} for reason, n in given.reasons],
-        upcoming=[
-            UpcomingFigures(
-                campaign_id=c.campaign_id,
-                name=c.name,
-                slug=c.slug,
-                launch_date=c.launch_date.isoformat(),
-                reactions=reactions.get(c.campaign_id, {}),
-            )
-            for c in upcoming
-        ],
-        stale=StaleFigures(
-            count=stale_total, owners=[{"owner": o, "count": n} for o, n in stale_owners]
-        ),
+        leads_handed_over=this.totals.leads_handed_over,
+        leads_with_feedback=this.totals.leads_with_feedback,
+        coverage=this.coverage,
+        feedback_count=this.feedback.count,
+        ratings=this.feedback.ratings,
+        by_campaign=_campaign_figures(campaigns),
+        top_reasons=[{"reason": reason, "count": n} for reason, n in this.feedback.reasons],
+        upcoming=await _upcoming(session, team_id, end.astimezone(zone).date()),
+        stale=await _stale(session, team_id, end, stale_after_days),
         escalations=[asdict(row) for row in escalated],
         escalations_total=escalated_total,
-        feedback_leaders=[{"author": a, "count": n} for a, n in given.authors[:LEADERS_MAX]],
+        feedback_leaders=[
+            {"author": a, "count": n} for a, n in this.feedback.authors[:LEADERS_MAX]
+        ],
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
-        goals=statuses,
+        goals=await _goal_statuses(
+            session, team_id, end=end, zone=zone, goals=goals, weeks=(last, this)
+        ),
     )
 
 
@@ -270,6 +303,12 @@ async def attach_chart(
             )
 
 
+NO_DIGEST_CHANNEL = (
+    "no digest channel: pick one in the App Home settings, "
+    "or set LEADLOOP_DIGEST_CHANNEL or LEADLOOP_SHARED_CHANNEL"
+)
+
+
 async def post_digest(
     deps: Deps,
     client: AsyncWebClient,
@@ -285,37 +324,53 @@ async def post_digest(
     """
     schedule = await deps.team_settings(team_id)
     if not schedule.digest_channels:
-        result = PostResult(
-            Outcome.FAILED,
-            error="no digest channel: pick one in the App Home settings, "
-            "or set LEADLOOP_DIGEST_CHANNEL or LEADLOOP_SHARED_CHANNEL",
-        )
+        result = PostResult(Outcome.FAILED, error=NO_DIGEST_CHANNEL)
     else:
-        figures = await digest_figures(deps, team_id, period)
-        message = render_digest(figures)
-        results = [
-            await post_once(
-                deps,
-                client,
-                team_id=team_id,
-                job=digest_claim_job(channel),
-                period=period.key,
-                channel=channel,
-                message=message,
-                sleep=sleep,
-            )
-            for channel in schedule.digest_channels
-        ]
-        posted = [
-            (channel, r.ts)
-            for channel, r in zip(schedule.digest_channels, results, strict=True)
-            if r.outcome is Outcome.POSTED and r.ts
-        ]
-        if posted and not figures.quiet:
-            await attach_chart(deps, client, figures, period, posted, sleep=sleep)
-        result = _combined(results)
-    if result.outcome is Outcome.NOT_OURS:
-        return result
+        result = await _post_to_channels(
+            deps, client, team_id, period, schedule.digest_channels, sleep=sleep
+        )
+    if result.outcome is not Outcome.NOT_OURS:
+        await _record_result(deps, team_id, period, result)
+    return result
+
+
+async def _post_to_channels(
+    deps: Deps,
+    client: AsyncWebClient,
+    team_id: str,
+    period: Period,
+    channels: tuple[str, ...],
+    *,
+    sleep: Sleep,
+) -> PostResult:
+    """Post the digest once to each channel, then its chart in the thread of each post."""
+    figures = await digest_figures(deps, team_id, period)
+    message = render_digest(figures)
+    results = [
+        await post_once(
+            deps,
+            client,
+            team_id=team_id,
+            job=digest_claim_job(channel),
+            period=period.key,
+            channel=channel,
+            message=message,
+            sleep=sleep,
+        )
+        for channel in channels
+    ]
+    posted = [
+        (channel, r.ts)
+        for channel, r in zip(channels, results, strict=True)
+        if r.outcome is Outcome.POSTED and r.ts
+    ]
+    if posted and not figures.quiet:
+        await attach_chart(deps, client, figures, period, posted, sleep=sleep)
+    return _combined(results)
+
+
+async def _record_result(deps: Deps, team_id: str, period: Period, result: PostResult) -> None:
+    """Remember the run for /readyz and the App Home, and log it."""
     async with deps.sessions.begin() as session:
         await record_job_result(
             session=session,
@@ -330,4 +385,3 @@ async def post_digest(
         )
     else:
         logger.info("posted the digest for team %s (%s)", team_id, period.key)
-    return result

@@ -1,12 +1,13 @@
 """The database engine and the session factory."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -86,15 +87,34 @@ async def is_reachable(engine: AsyncEngine) -> bool:
     return True
 
 
+def insert_on_conflict(
+    session: AsyncSession,
+    table: Any,
+    *,
+    conflict: Sequence[Any] | None = None,
+    update: Sequence[str] = (),
+) -> Any:
+    """An INSERT … ON CONFLICT for the session's database, SQLite or PostgreSQL.
+
+    Without `update`, a row that would break a unique constraint is skipped (DO NOTHING);
+    with it, the row already stored under the `conflict` columns takes these columns from the
+    new one (DO UPDATE). Add `.values()`, `.returning()` or a list of parameters as to any
+    insert.
+    """
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=conflict)
+    return statement.on_conflict_do_update(
+        index_elements=conflict, set_={name: statement.excluded[name] for name in update}
+    )
+
+
 async def insert_ignoring_conflicts(
     session: AsyncSession, table: Any, values: dict[str, Any], *, returning: Any = None
 ) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING on either database; the returned value, or None."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    """Insert one row unless it breaks a unique constraint; the returned value, or None."""
+    statement = insert_on_conflict(session, table).values(**values)
     if returning is None:
         await session.exec(statement)
         return None

@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.goals import GoalStatus
 from storage.models import Campaign, Feedback, Lead, LeadNudge
-from storage.nudges import stale_condition
 from storage.reactions import reaction_counts
+from storage.stale import stale_condition
 from storage.vocabulary import OPEN_STATUSES, Rating
 
 # How many escalated leads the digest lists by name.

@@ -3,6 +3,7 @@
 Shares are fractions from 0 to 1; the time to first feedback is in hours.
 """
 
+import re
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -33,6 +34,49 @@ GOAL_LABELS: dict[Goal, str] = {
 }
 
 FIRST_FEEDBACK_HOURS_RANGE = (1, 720)
+PERCENT_RANGE = (0, 100)
+# What switches a goal off where people write targets (the environment, the settings modal).
+_OFF = {"", "off", "none", "no", "false"}
+_NUMBER = r"\d{1,4}(\.\d+)?"
+
+
+def in_hours(goal: Goal) -> bool:
+    """Whether the goal's target is a number of hours (else it is a share, written in percent)."""
+    return goal is Goal.TIME_TO_FIRST_FEEDBACK
+
+
+def written_range(goal: Goal) -> tuple[int, int]:
+    """The range of a target as people write it: hours, or percent."""
+    return FIRST_FEEDBACK_HOURS_RANGE if in_hours(goal) else PERCENT_RANGE
+
+
+def parse_target(goal: Goal, value: Any) -> float | None:
+    """A target as people write it ("80", "80%", "48h", or off), as GoalTargets holds it.
+
+    Shares are written in percent and held as fractions; hours stay hours. None, an empty
+    text or "off" switches the goal off; ValueError for anything else out of range.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("not a number")
+    number = value if not isinstance(value, str) else _written_number(goal, value)
+    if number is None:
+        return None
+    low, high = written_range(goal)
+    if not low <= number <= high:
+        raise ValueError("out of range")
+    return float(number) if in_hours(goal) else number / 100
+
+
+def _written_number(goal: Goal, text: str) -> float | None:
+    text = text.strip().lower()
+    if text in _OFF:
+        return None
+    unit = "h" if in_hours(goal) else "%"
+    if not re.fullmatch(rf"{_NUMBER}\s*{re.escape(unit)}?", text):
+        raise ValueError("not a number")
+    return float(text.removesuffix(unit).strip())
 
 
 @dataclass(frozen=True)
@@ -50,9 +94,7 @@ class GoalTargets:
             value = self.target(goal)
             if value is None:
                 continue
-            low, high = (
-                FIRST_FEEDBACK_HOURS_RANGE if goal is Goal.TIME_TO_FIRST_FEEDBACK else (0, 1)
-            )
+            low, high = FIRST_FEEDBACK_HOURS_RANGE if in_hours(goal) else (0, 1)
             if not low <= value <= high:
                 raise ValueError(f"{goal.value} target out of range")
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import Row
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert_on_conflict
 from storage.models import Campaign, Lead, Team
 from storage.vocabulary import LeadStatus
 
@@ -55,14 +56,6 @@ class UpsertResult:
     lead_id: int | None = None
     field: str | None = None
     reason: str | None = None
-
-
-def _insert(session: AsyncSession) -> Any:
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(LEADS)
 
 
 def _keys(lead: LeadFields) -> list[tuple[str, str]]:
@@ -220,12 +213,10 @@ async def _insert_new(
     """Insert the new leads; return the items another request inserted first."""
     if not inserts:
         return []
-    statement = (
-        _insert(session)
-        .on_conflict_do_nothing()
-        .returning(LEADS.c.id, LEADS.c.external_id, LEADS.c.email)
+    statement = insert_on_conflict(session, LEADS).returning(
+        LEADS.c.id, LEADS.c.external_id, LEADS.c.email
     )
-    stored = (await session.exec(statement, params=list(inserts.values()))).all()  # type: ignore[call-overload]
+    stored = (await _execute_many(session, statement, list(inserts.values()))).all()
     ids = {("external_id", row.external_id): row.id for row in stored if row.external_id}
     ids.update({("email", row.email): row.id for row in stored if row.email})
     raced = []
@@ -241,12 +232,14 @@ async def _insert_new(
 async def _update_changed(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    statement = _insert(session)
-    statement = statement.on_conflict_do_update(
-        index_elements=[LEADS.c.id],
-        set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
-    )
-    await session.exec(statement, params=rows)  # type: ignore[call-overload]
+    changed = [name for name in rows[0] if name != "id"]
+    statement = insert_on_conflict(session, LEADS, conflict=[LEADS.c.id], update=changed)
+    await _execute_many(session, statement, rows)
+
+
+async def _execute_many(session: AsyncSession, statement: Any, rows: list[dict[str, Any]]) -> Any:
+    """Run one of the batch's statements for all its rows at once (executemany)."""
+    return await session.exec(statement, params=rows)  # type: ignore[call-overload]
 
 
 async def campaign_ids_by_slug(

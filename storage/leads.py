@@ -11,11 +11,6 @@ from storage.models import Feedback, Lead
 from storage.vocabulary import OPEN_STATUSES
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def get_lead(*, session: AsyncSession, team_id: str, lead_id: int | None) -> Lead | None:
     """The team's lead with this id, or None (also for another team's id, or no id)."""
     if lead_id is None:
@@ -44,9 +39,9 @@ async def find_leads_by_name(
     """Leads whose name or company is this name; failing that, those that contain it."""
     lowered = name.strip().lower()
     exact = or_(func.lower(Lead.name) == lowered, func.lower(Lead.company) == lowered)
-    pattern = _like_pattern(lowered)
     partial = or_(
-        col(Lead.name).ilike(pattern, escape="\\"), col(Lead.company).ilike(pattern, escape="\\")
+        col(Lead.name).icontains(lowered, autoescape=True),
+        col(Lead.company).icontains(lowered, autoescape=True),
     )
     for condition in (exact, partial):
         statement = (
@@ -106,13 +101,12 @@ async def search_leads(
     statement = select(Lead).where(Lead.team_id == team_id)
     query = query.strip().lower()
     if query:
-        pattern = _like_pattern(query)
         statement = statement.where(
             or_(
-                col(Lead.name).ilike(pattern, escape="\\"),
-                col(Lead.company).ilike(pattern, escape="\\"),
-                col(Lead.email).ilike(pattern, escape="\\"),
-                col(Lead.external_id).ilike(pattern, escape="\\"),
+                *(
+                    col(column).icontains(query, autoescape=True)
+                    for column in (Lead.name, Lead.company, Lead.email, Lead.external_id)
+                )
             )
         )
     statement = statement.order_by(col(Lead.last_touch_at).desc(), col(Lead.id)).limit(limit)

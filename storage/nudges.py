@@ -1,14 +1,14 @@
 """Stale leads: which are stale, who holds them, and the nudges and snoozes they got."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Lead, LeadNudge
-from storage.vocabulary import OPEN_STATUSES
+from storage.stale import stale_condition
 
 ESCALATE_AFTER = 3
 # How long the nudge's Snooze button keeps a lead out of the nudges.
@@ -22,16 +22,6 @@ class Nudge:
     owner: str | None
     leads: list[Lead]
     total: int
-
-
-def stale_condition(*, team_id: str, at: datetime, stale_after_days: int) -> ColumnElement[bool]:
-    """Open leads untouched for stale_after_days before at, and not snoozed at that moment."""
-    return and_(
-        col(Lead.team_id) == team_id,
-        col(Lead.status).in_(OPEN_STATUSES),
-        col(Lead.last_touch_at) <= at - timedelta(days=stale_after_days),
-        or_(col(Lead.snoozed_until).is_(None), col(Lead.snoozed_until) <= at),
-    )
 
 
 def _not_nudged_since(since: datetime) -> ColumnElement[bool]:

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import String, Text, func, literal
+from sqlalchemy import String, Text, func, insert, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert_on_conflict
 from storage.models import Campaign, CampaignReaction, CampaignReactionEvent
 from storage.types import UTCDateTime
 from storage.vocabulary import ReactionKind
@@ -20,14 +20,6 @@ class ReactionCounts:
     ready: int = 0
     question: int = 0
     concern: int = 0
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
 
 
 async def record_reaction(
@@ -56,12 +48,17 @@ async def record_reaction(
         literal(comment, Text),
         literal(now, UTCDateTime()),
     ).where(Campaign.id == campaign_id, Campaign.team_id == team_id)
-    history = _insert(session, CampaignReactionEvent).from_select(
+    history = insert(CampaignReactionEvent).from_select(
         ["team_id", "campaign_id", "user_id", "kind", "comment", "created_at"], source
     )
     if (await session.exec(history)).rowcount == 0:
         return False
-    upsert = _insert(session, CampaignReaction).values(
+    upsert = insert_on_conflict(
+        session,
+        CampaignReaction,
+        conflict=["campaign_id", "user_id"],
+        update=["kind", "comment", "updated_at"],
+    ).values(
         team_id=team_id,
         campaign_id=campaign_id,
         user_id=user_id,
@@ -69,14 +66,6 @@ async def record_reaction(
         comment=comment,
         created_at=now,
         updated_at=now,
-    )
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["campaign_id", "user_id"],
-        set_={
-            "kind": upsert.excluded.kind,
-            "comment": upsert.excluded.comment,
-            "updated_at": upsert.excluded.updated_at,
-        },
     )
     await session.exec(upsert)
     return True

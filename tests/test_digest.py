@@ -250,7 +250,7 @@ def test_user_text_cannot_ping_anyone() -> None:
 
 @pytest.fixture
 def digest_deps(deps: Deps) -> Deps:
-    return with_settings(deps, digest_channel=DIGEST_CHANNEL)
+    return with_settings(deps, digest_channels=(DIGEST_CHANNEL,))
 
 
 async def test_post_digest_posts_once_and_records_success(

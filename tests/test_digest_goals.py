@@ -86,7 +86,7 @@ def test_goal_targets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.fixture
 def digest_deps(deps: Deps) -> Deps:
-    return with_settings(deps, digest_channel=DIGEST_CHANNEL)
+    return with_settings(deps, digest_channels=(DIGEST_CHANNEL,))
 
 
 async def test_the_chart_is_uploaded_once_in_the_digest_thread(

@@ -143,6 +143,19 @@ async def test_unique_name_match_records_directly(slack: SlackDriver, deps: Deps
     assert feedback.lead_id == lead.id
 
 
+async def test_percent_and_underscore_in_a_name_match_only_themselves(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    percent = await seed_lead(deps, name="100% Growth Ltd", email="p@growth.com")
+    await seed_lead(deps, name="1000 Growth Ltd", email="t@growth.com")
+    underscore = await seed_lead(deps, name="Data_Works", email="u@data.com")
+    await seed_lead(deps, name="Data-Works", email="d@data.com")
+    answer(await slack.command('"100% growth" warm'))
+    answer(await slack.command('"a_w" cold'))
+    ratings = {(f.lead_id, f.rating) for f in await all_rows(deps, Feedback)}
+    assert ratings == {(percent.id, "warm"), (underscore.id, "cold")}
+
+
 async def test_unknown_name_says_so_and_stores_nothing(slack: SlackDriver, deps: Deps) -> None:
     body = answer(await slack.command('"Nobody Inc" hot'))
     assert "No lead is named" in texts_of(body["blocks"])
@@ -231,6 +244,21 @@ async def test_mine_lists_open_leads_oldest_touch_first(slack: SlackDriver, deps
     assert shown.index("old@x.com") < shown.index("recent@x.com")
     assert "won@x.com" not in shown and "theirs@x.com" not in shown
     assert "last touched 9 days ago :hourglass: *stale*" in shown
+
+
+async def test_mine_does_not_call_a_snoozed_lead_stale(slack: SlackDriver, deps: Deps) -> None:
+    now = deps.clock.now()
+    nine_days_ago = now - timedelta(days=9)
+    await seed_lead(deps, email="asleep@x.com", owner=REP, last_touch_at=nine_days_ago,
+                    snoozed_until=now + timedelta(days=1))  # fmt: skip
+    await seed_lead(deps, email="woke@x.com", owner=REP, last_touch_at=nine_days_ago,
+                    snoozed_until=now - timedelta(hours=1))  # fmt: skip
+    body = answer(await slack.command("mine"))
+    lines = {b["text"]["text"].split("\n")[0]: b["text"]["text"] for b in body["blocks"][1:]}
+    [asleep] = [text for first, text in lines.items() if "asleep@x.com" in first]
+    [woke] = [text for first, text in lines.items() if "woke@x.com" in first]
+    assert asleep.endswith("last touched 9 days ago")
+    assert woke.endswith("last touched 9 days ago :hourglass: *stale*")
 
 
 async def test_mine_with_nothing_open_is_friendly(slack: SlackDriver) -> None:

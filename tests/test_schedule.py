@@ -36,7 +36,7 @@ def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[dat
 
 @pytest.fixture
 def berlin(deps: Deps) -> Deps:
-    return with_settings(deps, timezone=BERLIN, digest_channel=CHANNEL, shared_channel=SHARED)
+    return with_settings(deps, timezone=BERLIN, digest_channels=(CHANNEL,), shared_channel=SHARED)
 
 
 async def test_monday_nine_in_berlin_is_eight_utc_in_winter_and_seven_in_summer(

@@ -65,7 +65,7 @@ async def test_the_digest_goes_once_to_each_chosen_channel(
 async def test_the_digest_counts_sales_reactions_to_upcoming_campaigns(
     deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = with_settings(deps, digest_channel="C0DIGEST")
+    deps = with_settings(deps, digest_channels=("C0DIGEST",))
     await add_team(deps)
     launch = deps.clock.now().date() + timedelta(days=5)
     campaign_id = await add_campaign(deps, "Spring Push", launch_date=launch)
@@ -89,7 +89,7 @@ async def test_the_digest_counts_sales_reactions_to_upcoming_campaigns(
 
 
 async def test_a_failed_digest_shows_on_everyones_home(deps: Deps, standin: SlackStandIn) -> None:
-    deps = with_settings(deps, digest_channel="G0PRIVATE")
+    deps = with_settings(deps, digest_channels=("G0PRIVATE",))
     await add_team(deps)
     await add_lead(deps, "Someone", handed_off_at=deps.clock.now() - timedelta(days=1))
     standin.bot_not_in("G0PRIVATE")  # a private channel: the bot cannot join it by itself
@@ -107,7 +107,7 @@ async def test_a_failed_digest_shows_on_everyones_home(deps: Deps, standin: Slac
 async def test_the_digest_joins_a_public_channel_it_is_not_in(
     deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = with_settings(deps, digest_channel="C0PUBLIC")
+    deps = with_settings(deps, digest_channels=("C0PUBLIC",))
     await add_team(deps)
     await add_lead(deps, "Someone", handed_off_at=deps.clock.now() - timedelta(days=1))
     standin.bot_not_in("C0PUBLIC")

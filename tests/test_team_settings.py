@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 
 from bot.deps import Deps
+from bot.settings import HINTS, Settings, SettingsError, load_settings
+from storage.goal_targets import GoalTargets
 from storage.models import TeamSettingsRow
 from storage.schedules import parse_weekdays
-from storage.team_settings import SettingsChange, effective_settings, save_team_settings
+from storage.team_settings import (
+    COLUMN_FIELDS,
+    TEAM_SETTING_FIELDS,
+    SettingsChange,
+    TeamSettings,
+    effective_settings,
+    save_team_settings,
+)
 from tests.conftest import make_settings
 from tests.factories import OTHER_TEAM, TEAM
 from tests.helpers import count_rows
@@ -105,10 +114,7 @@ def test_a_bad_change_cannot_even_be_built(bad: dict) -> None:
         replace(CHANGE, **bad)
 
 
-_SCHEDULE_FIELDS = (
-    "digest_channel|effective_digest_channel|digest_day|digest_time|nudge_days|nudge_time"
-    "|stale_after_days|timezone|admin_users"
-)
+_SCHEDULE_FIELDS = "|".join(field.name for field in COLUMN_FIELDS)
 _DIRECT_READ = re.compile(rf"\.settings\.({_SCHEDULE_FIELDS})\b")
 
 
@@ -124,3 +130,63 @@ def test_nothing_reads_the_schedule_defaults_around_effective_settings() -> None
         if _DIRECT_READ.search(line)
     ]
     assert offenders == [], "read these through storage.team_settings.effective_settings"
+
+
+def test_every_listed_setting_has_a_column_a_default_and_a_place() -> None:
+    columns = set(TeamSettingsRow.__table__.columns.keys())  # type: ignore[attr-defined]
+    by_env = {
+        field.validation_alias.choices[0]: name  # type: ignore[union-attr]
+        for name, field in Settings.model_fields.items()
+    }
+    for field in TEAM_SETTING_FIELDS:
+        assert field.column in columns, field.name
+        assert field.env in by_env, field.env
+        assert HINTS[field.env] == field.hint
+    for field in COLUMN_FIELDS:
+        # The workspace default has the team setting's name, so nothing reads one for the other.
+        assert by_env[field.env] == field.name
+        assert field.name in TeamSettings.__dataclass_fields__
+        assert field.name in SettingsChange.__dataclass_fields__
+    goal_names = {f.name for f in TEAM_SETTING_FIELDS if f not in COLUMN_FIELDS}
+    assert goal_names == set(GoalTargets.__dataclass_fields__)
+
+
+@pytest.mark.parametrize(
+    ("env", "written", "stored"),
+    [
+        ("LEADLOOP_DIGEST_CHANNEL", "C0ONE, G0TWO,C0ONE", ("C0ONE", "G0TWO")),
+        ("LEADLOOP_DIGEST_DAY", " FRI ", "fri"),
+        ("LEADLOOP_DIGEST_TIME", "9:05", "09:05"),
+        ("LEADLOOP_NUDGE_DAYS", "Mon - Wed, Fri", "mon-wed,fri"),
+        ("LEADLOOP_STALE_AFTER_DAYS", " 12 ", 12),
+        ("LEADLOOP_TIMEZONE", "america/new_york", "America/New_York"),
+        ("LEADLOOP_ADMINS", "U0A,W0B", ("U0A", "W0B")),
+        ("LEADLOOP_GOAL_COVERAGE", "75%", 0.75),
+        ("LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", "off", None),
+    ],
+)
+def test_the_environment_and_storage_read_a_setting_with_one_parser(
+    env: str, written: str, stored: object
+) -> None:
+    [field] = [f for f in TEAM_SETTING_FIELDS if f.env == env]
+    assert field.parse(written) == stored
+    if field in COLUMN_FIELDS:  # Goal targets are written in percent and stored as fractions.
+        assert field.parse(stored) == stored
+
+
+@pytest.mark.parametrize(
+    ("env", "written"),
+    [
+        ("LEADLOOP_DIGEST_CHANNEL", "D0DIRECT"),
+        ("LEADLOOP_DIGEST_CHANNEL", ",".join(f"C0{i}AB" for i in range(6))),
+        ("LEADLOOP_DIGEST_DAY", "mon-fri"),
+        ("LEADLOOP_ADMINS", ",".join(f"U0{i}AB" for i in range(21))),
+        ("LEADLOOP_ADMINS", "<!channel>"),
+    ],
+)
+def test_the_environment_is_held_to_the_modal_s_rules(
+    monkeypatch: pytest.MonkeyPatch, env: str, written: str
+) -> None:
+    monkeypatch.setenv(env, written)
+    with pytest.raises(SettingsError, match=f"^{env} is malformed: use "):
+        load_settings(_env_file=None)

@@ -8,6 +8,8 @@ so replacing `&`, `<` and `>` (and nothing else) makes `<!channel>`, `<@U…>` a
 from datetime import datetime
 from typing import Any
 
+from storage.slack_ids import is_channel_id, is_user_id
+
 Block = dict[str, Any]
 
 MESSAGE_BLOCKS_MAX = 50
@@ -22,6 +24,18 @@ HEADER_TEXT_MAX = 150
 def escape(text: str) -> str:
     """Make user text safe to show in mrkdwn: no mentions, no links, no broadcasts."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    """A mention of a stored Slack user id; anything that is not one shows as escaped text."""
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
+
+
+def channel_link(channel_id: str | None) -> str:
+    """A link to a stored Slack channel id; anything else shows as escaped text."""
+    if is_channel_id(channel_id):
+        return f"<#{channel_id}>"
+    return escape(channel_id or "no channel")
 
 
 def truncate(text: str, limit: int) -> str:

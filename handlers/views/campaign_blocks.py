@@ -2,7 +2,6 @@
 modal, thread replies, DMs and the list. Pure functions of plain data; user text is escaped."""
 
 import json
-import re
 from datetime import date
 
 from handlers.campaign_form import (
@@ -21,9 +20,11 @@ from handlers.views.blocks import (
     Message,
     actions,
     button,
+    channel_link,
     context,
     escape,
     header,
+    mention,
     plain,
     quote,
     section,
@@ -35,8 +36,6 @@ from storage.vocabulary import ReactionKind
 
 LIST_MAX = 20
 COMMAND = "/campaign-preview"
-_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
 
 USAGE = (
     f"`{COMMAND}` opens the form to show sales a campaign before it launches.\n"
@@ -46,18 +45,6 @@ USAGE = (
     "concerns land in the preview's thread, and the campaign's owner gets a DM. Use a "
     "campaign's `#slug` in `/leadfeedback` to tie leads to it."
 )
-
-
-def mention(user_id: str) -> str:
-    """A user mention for a Slack user id; anything else is shown as escaped text."""
-    return f"<@{user_id}>" if _USER_RE.match(user_id) else escape(user_id)
-
-
-def channel_link(channel_id: str | None) -> str:
-    """A channel link for a Slack channel id; anything else as escaped text."""
-    if channel_id and _CHANNEL_RE.match(channel_id):
-        return f"<#{channel_id}>"
-    return escape(channel_id or "no channel")
 
 
 def launch_text(launch: date) -> str:

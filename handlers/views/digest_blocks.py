@@ -1,7 +1,6 @@
 """Block Kit for the weekly digest, and the figures its chart draws: pure functions of the
 digest's figures."""
 
-import re
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from handlers.views.blocks import (
     divider,
     escape,
     header,
+    mention,
     section,
     slack_date,
     truncate,
@@ -31,12 +31,6 @@ CAMPAIGNS_SHOWN = 5
 REASONS_SHOWN = 5
 UPCOMING_SHOWN = 10
 NAME_MAX = 80
-_USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-
-
-def user_mention(user_id: str) -> str:
-    """A mention for a stored Slack user id; anything that is not one shows as plain text."""
-    return f"<@{user_id}>" if _USER_ID_RE.match(user_id) else escape(user_id)
 
 
 def bounded_list(title: str, lines: list[str], *, shown: int, total: int | None = None) -> str:
@@ -168,7 +162,7 @@ def _stale_section(figures: DigestFigures) -> Block:
         f"for {figures.stale_after_days}+ days"
     )
     if stale.owners:
-        holders = ", ".join(f"{user_mention(o['owner'])} ({o['count']})" for o in stale.owners)
+        holders = ", ".join(f"{mention(o['owner'])} ({o['count']})" for o in stale.owners)
         text += f"\nMost are with {holders}."
     return section(text)
 
@@ -176,7 +170,7 @@ def _stale_section(figures: DigestFigures) -> Block:
 def _escalations_section(figures: DigestFigures) -> Block:
     lines = [
         f"• *{escape(truncate(row['title'], NAME_MAX))}*, "
-        + (user_mention(row["owner"]) if row["owner"] else "no owner")
+        + (mention(row["owner"]) if row["owner"] else "no owner")
         + f", {row['nudge_count']} nudges unanswered since "
         + slack_date(row["escalated_at"], "{date_short_pretty}")
         for row in figures.escalations
@@ -193,7 +187,7 @@ def _escalations_section(figures: DigestFigures) -> Block:
 
 def _leaders_section(figures: DigestFigures) -> Block:
     leaders = " · ".join(
-        f"{user_mention(row['author'])} {row['count']}" for row in figures.feedback_leaders
+        f"{mention(row['author'])} {row['count']}" for row in figures.feedback_leaders
     )
     return section(f"*:trophy: Most feedback this week:* {leaders}")
 

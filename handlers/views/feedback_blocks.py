@@ -24,6 +24,7 @@ from handlers.views.blocks import (
 )
 from storage.feedback import UNDO_WINDOW, FeedbackInput
 from storage.models import NOTE_MAX, Campaign, Feedback, Lead
+from storage.stale import is_stale
 from storage.vocabulary import OPEN_STATUSES, LeadStatus, Rating, Reason
 
 RATING_EMOJI = {
@@ -147,9 +148,13 @@ def help_message() -> Message:
     )
 
 
-def _touch_age(lead: Lead, now: datetime) -> str:
+def open_lead_text(lead: Lead, *, now: datetime, stale_after_days: int) -> str:
+    """An open lead in a list: who, its status, when it was last touched, and whether stale."""
     days = (now - lead.last_touch_at).days
-    return "touched today" if days < 1 else f"last touched {days} day{'s' * (days != 1)} ago"
+    touched = "touched today" if days < 1 else f"last touched {days} day{'s' * (days != 1)} ago"
+    stale = is_stale(lead, at=now, stale_after_days=stale_after_days)
+    flag = " :hourglass: *stale*" if stale else ""
+    return f"{lead_line(lead)}\n{_label(lead.status)} · {touched}{flag}"
 
 
 def mine(leads: list[Lead], total: int, *, now: datetime, stale_after_days: int) -> Message:
@@ -161,11 +166,9 @@ def mine(leads: list[Lead], total: int, *, now: datetime, stale_after_days: int)
         )
     blocks: list[Block] = [header(f"Your open leads ({total})")]
     for lead in leads:
-        stale = (now - lead.last_touch_at).days >= stale_after_days
-        flag = " :hourglass: *stale*" if stale else ""
         blocks.append(
             section(
-                f"{lead_line(lead)}\n{_label(lead.status)} · {_touch_age(lead, now)}{flag}",
+                open_lead_text(lead, now=now, stale_after_days=stale_after_days),
                 accessory=button(
                     "Give feedback", action_id=ids.FEEDBACK_OPEN_MODAL, value=str(lead.id)
                 ),

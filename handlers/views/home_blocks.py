@@ -6,7 +6,7 @@ Lists are capped so the whole view stays far below Slack's 100 blocks.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from handlers.views import ids
 from handlers.views.blocks import (
@@ -21,18 +21,23 @@ from handlers.views.blocks import (
     slack_date,
     truncate,
 )
-from handlers.views.feedback_blocks import RATING_EMOJI, lead_line
+from handlers.views.feedback_blocks import RATING_EMOJI, open_lead_text
 from handlers.views.goal_blocks import goal_line
 from storage.campaigns import CampaignQuality
 from storage.goals import GoalStatus
 from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
-from storage.team_settings import TeamSettings
+from storage.team_settings import TeamSettings, shown_settings
 from storage.vocabulary import Rating
 
 HOME_LEADS_MAX = 8
 HOME_CAMPAIGNS_MAX = 8
 LEADERS_MAX = 5
+# The admin's one-line summary, each setting shown as storage.team_settings shows it.
+_SETTINGS_SUMMARY = (
+    "Digest {digest_day} {digest_time} · nudges {nudge_days} {nudge_time} · "
+    "stale after {stale_after_days} · {timezone}"
+)
 _MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 
 
@@ -80,21 +85,6 @@ def _label(word: str) -> str:
     return word.replace("-", " ").capitalize()
 
 
-def _days_label(spec: str) -> str:
-    return spec.replace("-", "–").replace(",", ", ").title()
-
-
-def _touch_age(lead: Lead, now: datetime) -> str:
-    days = (now - lead.last_touch_at).days
-    return "touched today" if days < 1 else f"last touched {days} day{'s' * (days != 1)} ago"
-
-
-def is_stale(lead: Lead, *, now: datetime, stale_after_days: int) -> bool:
-    """Untouched for stale_after_days or more, and not snoozed."""
-    snoozed = lead.snoozed_until is not None and lead.snoozed_until > now
-    return not snoozed and now - lead.last_touch_at >= timedelta(days=stale_after_days)
-
-
 def _share(part: float | None) -> str:
     return "–" if part is None else f"{part:.0%}"
 
@@ -123,13 +113,8 @@ def failure_lines(data: HomeData) -> list[str]:
 
 
 def _admin_blocks(data: HomeData) -> list[Block]:
-    team = data.team
-    summary = (
-        f"Digest {_days_label(team.digest_day)} {team.digest_time} · "
-        f"nudges {_days_label(team.nudge_days)} {team.nudge_time} · "
-        f"stale after {team.stale_after_days} day{'s' * (team.stale_after_days != 1)} · "
-        f"{escape(team.timezone)}"
-    )
+    shown = {name: escape(text) for name, text in shown_settings(data.team).items()}
+    summary = _SETTINGS_SUMMARY.format_map(shown)
     return [
         section(
             ":gear: You can change leadloop's settings for this workspace.",
@@ -153,8 +138,6 @@ def _goal_blocks(data: HomeData) -> list[Block]:
 
 
 def _lead_blocks(lead: Lead, data: HomeData) -> list[Block]:
-    stale = is_stale(lead, now=data.now, stale_after_days=data.team.stale_after_days)
-    flag = " :hourglass: *stale*" if stale else ""
     value = str(lead.id)
     rating_buttons = [
         button(
@@ -165,7 +148,7 @@ def _lead_blocks(lead: Lead, data: HomeData) -> list[Block]:
         for rating in Rating
     ]
     return [
-        section(f"{lead_line(lead)}\n{_label(lead.status)} · {_touch_age(lead, data.now)}{flag}"),
+        section(open_lead_text(lead, now=data.now, stale_after_days=data.team.stale_after_days)),
         actions(
             *rating_buttons,
             button("Details…", action_id=ids.HOME_FEEDBACK_DETAILS, value=value),

@@ -8,11 +8,16 @@ element holds nothing of the shape asked for, and leaves the judging to its call
 from typing import Any
 
 
+def element(values: Any, block_id: str, action_id: str) -> dict[str, Any]:
+    """One element's submitted state ({} when it is missing or not an object)."""
+    block = values.get(block_id) if isinstance(values, dict) else None
+    state = block.get(action_id) if isinstance(block, dict) else None
+    return state if isinstance(state, dict) else {}
+
+
 def submitted(values: Any, block_id: str, action_id: str, key: str) -> Any:
     """The raw `key` of one element, whatever its type; None when the element is missing."""
-    block = values.get(block_id) if isinstance(values, dict) else None
-    element = block.get(action_id) if isinstance(block, dict) else None
-    return element.get(key) if isinstance(element, dict) else None
+    return element(values, block_id, action_id).get(key)
 
 
 def _string(value: Any) -> str | None:

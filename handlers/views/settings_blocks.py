@@ -1,34 +1,34 @@
 """The settings modal: building it from a team's settings, and reading a submission back.
 
-Reading trusts nothing in the payload: a forged or hand-edited submission gets the same
-inline errors as a slip of the mouse, and only a fully valid one becomes a SettingsChange.
+The settings, their labels and the rules a value must meet come from
+storage.team_settings.TEAM_SETTING_FIELDS; this module only knows which Block Kit element
+asks for each one. Reading trusts nothing in the payload: a forged or hand-edited submission
+gets the same inline errors as a slip of the mouse, and only a fully valid one becomes a
+SettingsChange.
 """
 
-import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from handlers.views import ids, inputs
 from handlers.views.blocks import Block, option, plain, section
-from storage.goal_targets import (
-    FIRST_FEEDBACK_HOURS_RANGE,
-    GOAL_LABELS,
-    HIGHER_IS_BETTER,
-    Goal,
-    GoalTargets,
-)
-from storage.schedules import WEEKDAYS, canonical_zone, format_weekdays, parse_weekdays
+from storage.goal_targets import HIGHER_IS_BETTER, Goal, GoalTargets, in_hours, written_range
+from storage.schedules import WEEKDAYS, format_weekdays, parse_weekdays
 from storage.team_settings import (
     ADMIN_USERS_MAX,
+    COLUMN_FIELDS,
     DIGEST_CHANNELS_MAX,
+    GOAL_FIELDS,
     STALE_AFTER_DAYS_RANGE,
+    SettingField,
     SettingsChange,
     TeamSettings,
 )
 
-_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{2,31}$")
-_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_ZONE_NAME_MAX = 64
 
 ONLY_ADMINS = (
     "Only Slack workspace admins and owners, and the people listed as leadloop admins, "
@@ -36,9 +36,195 @@ ONLY_ADMINS = (
 )
 NOT_ADMIN = ONLY_ADMINS + " Nothing was saved."
 
+# One element's submitted state: view.state.values[block_id][action_id].
+State = dict[str, Any]
+
 
 def _day_options() -> list[Block]:
     return [option(name, day) for name, day in zip(_DAY_NAMES, WEEKDAYS, strict=True)]
+
+
+def _channels(action_id: str, chosen: tuple[str, ...]) -> Block:
+    element: Block = {
+        "type": "multi_conversations_select",
+        "action_id": action_id,
+        "placeholder": plain("Pick channels"),
+        "max_selected_items": DIGEST_CHANNELS_MAX,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if chosen:
+        element["initial_conversations"] = list(chosen)
+    return element
+
+
+def _people(action_id: str, chosen: tuple[str, ...]) -> Block:
+    element: Block = {
+        "type": "multi_users_select",
+        "action_id": action_id,
+        "placeholder": plain("Pick people"),
+        "max_selected_items": ADMIN_USERS_MAX,
+    }
+    if chosen:
+        element["initial_users"] = list(chosen)
+    return element
+
+
+def _day(action_id: str, day: str) -> Block:
+    days = _day_options()
+    initial = days[WEEKDAYS.index(day)]
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "options": days,
+        "initial_option": initial,
+    }
+
+
+def _days(action_id: str, spec: str) -> Block:
+    days = _day_options()
+    initial = [days[day] for day in parse_weekdays(spec)]
+    return {
+        "type": "checkboxes",
+        "action_id": action_id,
+        "options": days,
+        "initial_options": initial,
+    }
+
+
+def _clock(action_id: str, at: str) -> Block:
+    return {
+        "type": "timepicker",
+        "action_id": action_id,
+        "initial_time": at,
+        "placeholder": plain("Pick a time"),
+    }
+
+
+def _whole_number(action_id: str, value: int) -> Block:
+    low, high = STALE_AFTER_DAYS_RANGE
+    return {
+        "type": "number_input",
+        "action_id": action_id,
+        "is_decimal_allowed": False,
+        "min_value": str(low),
+        "max_value": str(high),
+        "initial_value": str(value),
+    }
+
+
+def _zone(action_id: str, name: str) -> Block:
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "initial_value": name,
+        "max_length": _ZONE_NAME_MAX,
+    }
+
+
+def _listed(state: State, *, key: str) -> list[Any]:
+    """The picked items of a multi-select; none picked is an empty list."""
+    chosen = state.get(key)
+    if chosen is None:
+        return []
+    if not isinstance(chosen, list):
+        raise ValueError("not a list")
+    return chosen
+
+
+def _picked(state: State) -> Any:
+    chosen = state.get("selected_option")
+    return chosen.get("value") if isinstance(chosen, dict) else None
+
+
+def _ticked(state: State) -> str:
+    """The ticked weekdays, written as the nudge days setting writes them."""
+    chosen = state.get("selected_options")
+    if not isinstance(chosen, list) or not all(isinstance(o, dict) for o in chosen):
+        raise ValueError("not a list of options")
+    return format_weekdays(WEEKDAYS.index(o.get("value")) for o in chosen)
+
+
+def _entered(state: State, *, key: str) -> Any:
+    return state.get(key)
+
+
+@dataclass(frozen=True)
+class _Input:
+    """How the modal asks for one setting, and reads the answer back for its parser."""
+
+    block_id: str
+    action_id: str
+    # The element, showing the team's current value.
+    element: Callable[[str, Any], Block]
+    # The submitted value from the element's state; ValueError when its shape is wrong.
+    read: Callable[[State], Any]
+    hint: str = ""
+    optional: bool = False
+    # The inline error when the value is refused; "Use <the setting's hint>." by default.
+    error: str = ""
+
+
+_INPUTS: dict[str, _Input] = {
+    "digest_channels": _Input(
+        ids.SETTINGS_DIGEST_CHANNELS_BLOCK,
+        ids.SETTINGS_DIGEST_CHANNELS_ACTION,
+        _channels,
+        partial(_listed, key="selected_conversations"),
+        hint="The weekly digest is posted in each. Leave empty to stop it.",
+        optional=True,
+        error=f"Pick up to {DIGEST_CHANNELS_MAX} channels from the list (no direct messages).",
+    ),
+    "digest_day": _Input(
+        ids.SETTINGS_DIGEST_DAY_BLOCK,
+        ids.SETTINGS_DIGEST_DAY_ACTION,
+        _day,
+        _picked,
+        error="Pick the day of the week for the digest.",
+    ),
+    "digest_time": _Input(
+        ids.SETTINGS_DIGEST_TIME_BLOCK,
+        ids.SETTINGS_DIGEST_TIME_ACTION,
+        _clock,
+        partial(_entered, key="selected_time"),
+    ),
+    "nudge_days": _Input(
+        ids.SETTINGS_NUDGE_DAYS_BLOCK,
+        ids.SETTINGS_NUDGE_DAYS_ACTION,
+        _days,
+        _ticked,
+        error="Pick at least one day for the nudges.",
+    ),
+    "nudge_time": _Input(
+        ids.SETTINGS_NUDGE_TIME_BLOCK,
+        ids.SETTINGS_NUDGE_TIME_ACTION,
+        _clock,
+        partial(_entered, key="selected_time"),
+    ),
+    "stale_after_days": _Input(
+        ids.SETTINGS_STALE_DAYS_BLOCK,
+        ids.SETTINGS_STALE_DAYS_ACTION,
+        _whole_number,
+        partial(_entered, key="value"),
+        hint="Days without feedback or a status change before a rep is nudged.",
+    ),
+    "timezone": _Input(
+        ids.SETTINGS_TIMEZONE_BLOCK,
+        ids.SETTINGS_TIMEZONE_ACTION,
+        _zone,
+        partial(_entered, key="value"),
+        hint="An IANA name such as Europe/Berlin, America/New_York or UTC. "
+        "Digest and nudge times are in this zone.",
+    ),
+    "admin_users": _Input(
+        ids.SETTINGS_ADMINS_BLOCK,
+        ids.SETTINGS_ADMINS_ACTION,
+        _people,
+        partial(_listed, key="selected_users"),
+        hint="They may change these settings too. Slack workspace admins and owners always may.",
+        optional=True,
+        error=f"Pick up to {ADMIN_USERS_MAX} people from the list.",
+    ),
+}
 
 
 def _input(
@@ -56,156 +242,52 @@ def _input(
     return block
 
 
-def _timepicker(action_id: str, initial: str) -> Block:
-    return {
-        "type": "timepicker",
-        "action_id": action_id,
-        "initial_time": initial,
-        "placeholder": plain("Pick a time"),
-    }
+def _setting_input(field: SettingField, value: Any) -> Block:
+    asked = _INPUTS[field.name]
+    element = asked.element(asked.action_id, value)
+    return _input(asked.block_id, field.label, element, hint=asked.hint, optional=asked.optional)
 
 
 def _goal_ids(goal: Goal) -> tuple[str, str]:
     return ids.SETTINGS_GOAL_BLOCK_PREFIX + goal.value, ids.SETTINGS_GOAL_ACTION_PREFIX + goal.value
 
 
-def _goal_range(goal: Goal) -> tuple[int, int]:
-    return FIRST_FEEDBACK_HOURS_RANGE if goal is Goal.TIME_TO_FIRST_FEEDBACK else (0, 100)
-
-
-def _goal_label(goal: Goal) -> str:
-    unit = "hours" if goal is Goal.TIME_TO_FIRST_FEEDBACK else "%"
+def _goal_input(field: SettingField, goals: GoalTargets) -> Block:
+    goal = Goal(field.name)
+    block_id, action_id = _goal_ids(goal)
+    low, high = written_range(goal)
+    element: Block = {
+        "type": "number_input",
+        "action_id": action_id,
+        "is_decimal_allowed": True,
+        "min_value": str(low),
+        "max_value": str(high),
+    }
+    target = goals.target(goal)
+    if target is not None:
+        element["initial_value"] = f"{target if in_hours(goal) else target * 100:g}"
     bound = "at least" if HIGHER_IS_BETTER[goal] else "at most"
-    return f"{GOAL_LABELS[goal]}: {bound} ({unit})"
-
-
-def _goal_inputs(goals: GoalTargets) -> list[Block]:
-    blocks: list[Block] = [
-        section(
-            "*:dart: Shared goals*: the targets sales and marketing agreed on, shown in the "
-            "weekly digest and on everyone's Home. Leave a target empty to switch that goal off."
-        )
-    ]
-    for goal in Goal:
-        block_id, action_id = _goal_ids(goal)
-        low, high = _goal_range(goal)
-        element: Block = {
-            "type": "number_input",
-            "action_id": action_id,
-            "is_decimal_allowed": True,
-            "min_value": str(low),
-            "max_value": str(high),
-        }
-        target = goals.target(goal)
-        if target is not None:
-            shown = target if goal is Goal.TIME_TO_FIRST_FEEDBACK else target * 100
-            element["initial_value"] = f"{shown:g}"
-        blocks.append(_input(block_id, _goal_label(goal), element, optional=True))
-    return blocks
+    label = f"{field.label}: {bound} ({'hours' if in_hours(goal) else '%'})"
+    return _input(block_id, label, element, optional=True)
 
 
 def settings_modal(team: TeamSettings) -> Block:
     """The settings modal, filled in with the team's current settings."""
-    days = _day_options()
-    channels: Block = {
-        "type": "multi_conversations_select",
-        "action_id": ids.SETTINGS_DIGEST_CHANNELS_ACTION,
-        "placeholder": plain("Pick channels"),
-        "max_selected_items": DIGEST_CHANNELS_MAX,
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if team.digest_channels:
-        channels["initial_conversations"] = list(team.digest_channels)
-    nudge_days = set(parse_weekdays(team.nudge_days))
-    admins: Block = {
-        "type": "multi_users_select",
-        "action_id": ids.SETTINGS_ADMINS_ACTION,
-        "placeholder": plain("Pick people"),
-        "max_selected_items": ADMIN_USERS_MAX,
-    }
-    if team.admin_users:
-        admins["initial_users"] = list(team.admin_users)
-    low, high = STALE_AFTER_DAYS_RANGE
-    blocks = [
-        _input(
-            ids.SETTINGS_DIGEST_CHANNELS_BLOCK,
-            "Digest channels",
-            channels,
-            hint="The weekly digest is posted in each. Leave empty to stop it.",
-            optional=True,
-        ),
-        _input(
-            ids.SETTINGS_DIGEST_DAY_BLOCK,
-            "Digest day",
-            {
-                "type": "static_select",
-                "action_id": ids.SETTINGS_DIGEST_DAY_ACTION,
-                "options": days,
-                "initial_option": days[WEEKDAYS.index(team.digest_day)],
-            },
-        ),
-        _input(
-            ids.SETTINGS_DIGEST_TIME_BLOCK,
-            "Digest time",
-            _timepicker(ids.SETTINGS_DIGEST_TIME_ACTION, team.digest_time),
-        ),
-        _input(
-            ids.SETTINGS_NUDGE_DAYS_BLOCK,
-            "Stale-lead nudge days",
-            {
-                "type": "checkboxes",
-                "action_id": ids.SETTINGS_NUDGE_DAYS_ACTION,
-                "options": days,
-                "initial_options": [days[day] for day in sorted(nudge_days)],
-            },
-        ),
-        _input(
-            ids.SETTINGS_NUDGE_TIME_BLOCK,
-            "Nudge time",
-            _timepicker(ids.SETTINGS_NUDGE_TIME_ACTION, team.nudge_time),
-        ),
-        _input(
-            ids.SETTINGS_STALE_DAYS_BLOCK,
-            "A lead is stale after (days)",
-            {
-                "type": "number_input",
-                "action_id": ids.SETTINGS_STALE_DAYS_ACTION,
-                "is_decimal_allowed": False,
-                "min_value": str(low),
-                "max_value": str(high),
-                "initial_value": str(team.stale_after_days),
-            },
-            hint="Days without feedback or a status change before a rep is nudged.",
-        ),
-        _input(
-            ids.SETTINGS_TIMEZONE_BLOCK,
-            "Time zone",
-            {
-                "type": "plain_text_input",
-                "action_id": ids.SETTINGS_TIMEZONE_ACTION,
-                "initial_value": team.timezone,
-                "max_length": 64,
-            },
-            hint="An IANA name such as Europe/Berlin, America/New_York or UTC. "
-            "Digest and nudge times are in this zone.",
-        ),
-        _input(
-            ids.SETTINGS_ADMINS_BLOCK,
-            "leadloop admins",
-            admins,
-            hint="They may change these settings too. Slack workspace admins and owners "
-            "always may.",
-            optional=True,
-        ),
-        *_goal_inputs(team.goals),
-    ]
+    goals_intro = section(
+        "*:dart: Shared goals*: the targets sales and marketing agreed on, shown in the "
+        "weekly digest and on everyone's Home. Leave a target empty to switch that goal off."
+    )
     return {
         "type": "modal",
         "callback_id": ids.SETTINGS_MODAL,
         "title": plain("leadloop settings"),
         "submit": plain("Save"),
         "close": plain("Cancel"),
-        "blocks": blocks,
+        "blocks": [
+            *(_setting_input(field, getattr(team, field.name)) for field in COLUMN_FIELDS),
+            goals_intro,
+            *(_goal_input(field, team.goals) for field in GOAL_FIELDS),
+        ],
     }
 
 
@@ -220,115 +302,39 @@ def refused_modal() -> Block:
     }
 
 
-def _ids(chosen: list[str] | None, pattern: re.Pattern[str], limit: int) -> tuple[str, ...] | None:
-    if chosen is None or len(chosen) > limit or not all(pattern.match(x) for x in chosen):
-        return None
-    return tuple(chosen)
-
-
-def _time(values: Any, block_id: str, action_id: str) -> str | None:
-    chosen = inputs.selected_time(values, block_id, action_id)
-    return chosen if chosen is not None and _TIME_RE.match(chosen) else None
-
-
 def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
     """The submitted targets; None when the modal had no goal inputs (opened before they were)."""
     if not isinstance(values, dict) or not any(_goal_ids(g)[0] in values for g in Goal):
         return None
     targets: dict[str, float | None] = {}
-    for goal in Goal:
+    for field in GOAL_FIELDS:
+        goal = Goal(field.name)
         block_id, action_id = _goal_ids(goal)
-        text = inputs.submitted(values, block_id, action_id, "value")
-        low, high = _goal_range(goal)
-        if text is None or (isinstance(text, str) and not text.strip()):
-            targets[goal.value] = None
-            continue
-        number = (
-            float(text)
-            if isinstance(text, str) and re.fullmatch(r"\s*\d{1,4}(\.\d{1,2})?\s*", text)
-            else None
-        )
-        if number is None or not low <= number <= high:
-            unit = "hours" if goal is Goal.TIME_TO_FIRST_FEEDBACK else "per cent"
+        try:
+            targets[field.name] = field.parse(
+                inputs.submitted(values, block_id, action_id, "value")
+            )
+        except ValueError:
+            low, high = written_range(goal)
+            unit = "hours" if in_hours(goal) else "per cent"
             errors[block_id] = (
                 f"Use a number from {low} to {high} ({unit}), or leave it empty to switch "
                 "this goal off."
             )
-            continue
-        targets[goal.value] = number if goal is Goal.TIME_TO_FIRST_FEEDBACK else number / 100
-    if len(targets) < len(Goal):
-        return None
-    return GoalTargets(**targets)
+    return GoalTargets(**targets) if len(targets) == len(GOAL_FIELDS) else None
 
 
 def read_settings(values: Any) -> SettingsChange | dict[str, str]:
     """The submitted settings, or errors keyed by input block id for `response_action`."""
     errors: dict[str, str] = {}
-    channels = _ids(
-        inputs.selected_conversations(
-            values, ids.SETTINGS_DIGEST_CHANNELS_BLOCK, ids.SETTINGS_DIGEST_CHANNELS_ACTION
-        ),
-        _CHANNEL_RE,
-        DIGEST_CHANNELS_MAX,
-    )
-    if channels is None:
-        errors[ids.SETTINGS_DIGEST_CHANNELS_BLOCK] = (
-            f"Pick up to {DIGEST_CHANNELS_MAX} channels from the list (no direct messages)."
-        )
-    digest_day = inputs.selected_option(
-        values, ids.SETTINGS_DIGEST_DAY_BLOCK, ids.SETTINGS_DIGEST_DAY_ACTION
-    )
-    if digest_day not in WEEKDAYS:
-        errors[ids.SETTINGS_DIGEST_DAY_BLOCK] = "Pick the day of the week for the digest."
-    digest_time = _time(values, ids.SETTINGS_DIGEST_TIME_BLOCK, ids.SETTINGS_DIGEST_TIME_ACTION)
-    if digest_time is None:
-        errors[ids.SETTINGS_DIGEST_TIME_BLOCK] = "Use a 24-hour time such as 09:00."
-    nudge_days = inputs.selected_options(
-        values, ids.SETTINGS_NUDGE_DAYS_BLOCK, ids.SETTINGS_NUDGE_DAYS_ACTION
-    )
-    if not nudge_days or not set(nudge_days) <= set(WEEKDAYS):
-        errors[ids.SETTINGS_NUDGE_DAYS_BLOCK] = "Pick at least one day for the nudges."
-    nudge_time = _time(values, ids.SETTINGS_NUDGE_TIME_BLOCK, ids.SETTINGS_NUDGE_TIME_ACTION)
-    if nudge_time is None:
-        errors[ids.SETTINGS_NUDGE_TIME_BLOCK] = "Use a 24-hour time such as 10:00."
-    stale_text = inputs.text(values, ids.SETTINGS_STALE_DAYS_BLOCK, ids.SETTINGS_STALE_DAYS_ACTION)
-    low, high = STALE_AFTER_DAYS_RANGE
-    stale = (
-        int(stale_text)
-        if isinstance(stale_text, str) and re.fullmatch(r"\s*\d{1,3}\s*", stale_text)
-        else None
-    )
-    if stale is None or not low <= stale <= high:
-        errors[ids.SETTINGS_STALE_DAYS_BLOCK] = f"Use a whole number of days from {low} to {high}."
-    zone_text = inputs.text(values, ids.SETTINGS_TIMEZONE_BLOCK, ids.SETTINGS_TIMEZONE_ACTION)
-    try:
-        zone = canonical_zone(zone_text) if isinstance(zone_text, str) else None
-    except ValueError:
-        zone = None
-    if zone is None:
-        errors[ids.SETTINGS_TIMEZONE_BLOCK] = (
-            "Unknown time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC."
-        )
-    admins = _ids(
-        inputs.selected_users(values, ids.SETTINGS_ADMINS_BLOCK, ids.SETTINGS_ADMINS_ACTION),
-        _USER_RE,
-        ADMIN_USERS_MAX,
-    )
-    if admins is None:
-        errors[ids.SETTINGS_ADMINS_BLOCK] = f"Pick up to {ADMIN_USERS_MAX} people from the list."
+    chosen: dict[str, Any] = {}
+    for field in COLUMN_FIELDS:
+        asked = _INPUTS[field.name]
+        try:
+            chosen[field.name] = field.parse(
+                asked.read(inputs.element(values, asked.block_id, asked.action_id))
+            )
+        except ValueError:
+            errors[asked.block_id] = asked.error or f"Use {field.hint}."
     goals = _read_goals(values, errors)
-    if errors:
-        return errors
-    assert channels is not None and admins is not None and nudge_days is not None
-    assert digest_time is not None and nudge_time is not None and stale is not None
-    return SettingsChange(
-        digest_channels=channels,
-        digest_day=str(digest_day),
-        digest_time=digest_time,
-        nudge_days=format_weekdays(WEEKDAYS.index(day) for day in nudge_days),
-        nudge_time=nudge_time,
-        stale_after_days=stale,
-        timezone=str(zone),
-        admin_users=admins,
-        goals=goals,
-    )
+    return errors or SettingsChange(goals=goals, **chosen)

@@ -15,12 +15,17 @@ from handlers.views.goal_chart import alt_text, render_chart
 from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from storage import digest as queries
 from storage.claims import record_job_result
-from storage.digest import ESCALATIONS_MAX, DigestFigures, StaleFigures, UpcomingFigures
+from storage.digest import (
+    ESCALATIONS_MAX,
+    DigestFigures,
+    StaleFigures,
+    UpcomingFigures,
+    junk_share,
+)
 from storage.goal_targets import Goal, GoalTargets
 from storage.goals import GoalTrend, compute_goals, compute_trend
 from storage.schedules import Period
 from storage.team_settings import effective_settings
-from storage.vocabulary import Rating
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +41,6 @@ LEADERS_MAX = 5
 
 def _coverage(handed: int, with_feedback: int) -> float | None:
     return with_feedback / handed if handed else None
-
-
-def _junk_share(ratings: dict[str, int]) -> float | None:
-    rated = sum(ratings.values())
-    return ratings[Rating.JUNK.value] / rated if rated else None
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -104,7 +104,7 @@ async def compute_digest(
                     _coverage(earlier.leads_handed_over, earlier.leads_with_feedback),
                     coverage,
                 ],
-                Goal.JUNK_SHARE: [_junk_share(given_before.ratings), _junk_share(given.ratings)],
+                Goal.JUNK_SHARE: [junk_share(given_before.ratings), junk_share(given.ratings)],
             },
         )
     )
@@ -226,10 +226,14 @@ async def attach_chart(
     """Upload the goals chart in the thread of each digest just posted, once per channel.
 
     The digest is already posted when this runs: a chart that cannot be drawn or uploaded is
-    logged and left out, never a reason to post the digest again.
+    logged and left out, never a reason to post the digest again. A chart with nothing on it
+    (no week's figure, no rated campaign) is not posted at all.
     """
     try:
         data = chart_data(figures, await goal_trend(deps, figures))
+        if data.empty:
+            logger.info("no digest chart for team %s: nothing to draw", figures.team_id)
+            return
         png = await asyncio.to_thread(render_chart, data)
     except Exception:
         # The chart is best-effort: whatever its query or matplotlib raises, the digest stands.

@@ -205,7 +205,7 @@ def _escalations_section(figures: DigestFigures) -> Block:
         f"• *{escape(truncate(row['title'], NAME_MAX))}*, "
         + (user_mention(row["owner"]) if row["owner"] else "no owner")
         + f", {counted(row['nudge_count'], 'nudge')} unanswered since "
-        + day(row["escalated_at"], zone)
+        + day(row["escalated_at"].astimezone(zone))
         for row in figures.escalations
     ]
     return section(

@@ -30,12 +30,12 @@ def duration(hours: float) -> str:
     return f"{hours:.0f} h" if hours >= 10 else f"{_one_decimal(hours)} h"
 
 
-def day(moment: date | datetime, zone: ZoneInfo | None = None) -> str:
-    """A day as "Mon 7 Dec"; a moment is read in zone (the team's time zone)."""
-    local = moment.astimezone(zone) if isinstance(moment, datetime) else moment
-    return f"{local:%a} {local.day} {local:%b}"
+def day(when: date) -> str:
+    """A day as "Mon 7 Dec" (give a moment already in the team's time zone)."""
+    return f"{when:%a} {when.day} {when:%b}"
 
 
 def day_and_time(moment: datetime, zone: ZoneInfo) -> str:
     """A moment in zone as "Mon 7 Dec 09:00"."""
-    return f"{day(moment, zone)} {moment.astimezone(zone):%H:%M}"
+    local = moment.astimezone(zone)
+    return f"{day(local)} {local:%H:%M}"

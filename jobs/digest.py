@@ -25,12 +25,12 @@ from storage.digest import (
     PeriodFeedback,
     StaleFigures,
     UpcomingFigures,
+    junk_share,
 )
 from storage.goal_targets import Goal, GoalTargets
 from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
 from storage.schedules import Period
 from storage.team_settings import effective_settings
-from storage.vocabulary import Rating
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,7 @@ class _Week:
 
     @property
     def junk_share(self) -> float | None:
-        rated = sum(self.feedback.ratings.values())
-        return self.feedback.ratings[Rating.JUNK.value] / rated if rated else None
+        return junk_share(self.feedback.ratings)
 
     def headline(self) -> dict[str, Any]:
         """The figures the digest compares with the week before."""
@@ -259,10 +258,14 @@ async def attach_chart(
     """Upload the goals chart in the thread of each digest just posted, once per channel.
 
     The digest is already posted when this runs: a chart that cannot be drawn or uploaded is
-    logged and left out, never a reason to post the digest again.
+    logged and left out, never a reason to post the digest again. A chart with nothing on it
+    (no week's figure, no rated campaign) is not posted at all.
     """
     try:
         data = chart_data(figures, await goal_trend(deps, figures))
+        if data.empty:
+            logger.info("no digest chart for team %s: nothing to draw", figures.team_id)
+            return
         png = await asyncio.to_thread(render_chart, data)
     except Exception:
         # The chart is best-effort: whatever its query or matplotlib raises, the digest stands.

@@ -22,6 +22,12 @@ from storage.vocabulary import OPEN_STATUSES, Rating
 ESCALATIONS_MAX = 10
 
 
+def junk_share(ratings: dict[str, int]) -> float | None:
+    """The junk share of leads counted by rating; None when none were rated."""
+    rated = sum(ratings.values())
+    return ratings[Rating.JUNK.value] / rated if rated else None
+
+
 @dataclass(frozen=True)
 class UpcomingFigures:
     """A campaign launching in the two weeks after the period, with sales' reactions."""
@@ -66,6 +72,11 @@ class DigestFigures:
     changes: dict[str, Any] = field(default_factory=dict)
     # The switched-on shared goals this week, against the week before.
     goals: list[GoalStatus] = field(default_factory=list)
+
+    @property
+    def junk_share(self) -> float | None:
+        """Of the leads rated in the period, the share whose latest rating is junk."""
+        return junk_share(self.ratings)
 
     @property
     def quiet(self) -> bool:

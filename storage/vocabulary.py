@@ -48,6 +48,29 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+# How each reason reads to people, in messages and in the modal's select.
+REASON_LABELS: dict[Reason, str] = {
+    Reason.BUDGET: "Budget",
+    Reason.TIMING: "Timing",
+    Reason.NO_RESPONSE: "No response",
+    Reason.WRONG_PERSONA: "Wrong persona",
+    Reason.NOT_A_FIT: "Not a fit",
+    Reason.COMPETITOR: "Competitor",
+    Reason.EXISTING_CUSTOMER: "Existing customer",
+    Reason.DUPLICATE: "Duplicate",
+    Reason.BAD_DATA: "Bad data",
+    Reason.OTHER: "Other",
+}
+
+
+def reason_label(code: str) -> str:
+    """A stored reason code as people read it ("wrong-persona" → "Wrong persona")."""
+    try:
+        return REASON_LABELS[Reason(code)]
+    except ValueError:
+        return code
+
+
 RATING_ALIASES: dict[str, Rating] = {
     "🔥": Rating.HOT,
     ":fire:": Rating.HOT,

@@ -109,7 +109,7 @@ async def test_the_chart_is_uploaded_once_in_the_digest_thread(
     assert "feedback coverage went from" in asked.params["alt_txt"]
     assert completed.params["channel_id"] == DIGEST_CHANNEL
     assert completed.params["thread_ts"] == digest["ts"] == result.ts
-    assert completed.params["files"][0]["title"] == "Shared goals, week ending 23 Nov 2026"
+    assert completed.params["files"][0]["title"] == "Shared goals, week ending Mon 23 Nov 2026"
     methods = [c.method for c in standin.calls]
     assert methods.index("chat.postMessage") < methods.index("files.getUploadURLExternal")
 

@@ -53,13 +53,15 @@ def test_the_chart_is_a_1200_by_900_png(tmp_path: Path) -> None:
 def test_a_week_without_rated_campaigns_still_draws() -> None:
     empty = ChartData("Shared goals", ["23 Nov"], [None], [None], None, None, [])
     assert png_size(render_chart(empty)) == (1200, 900)
-    assert "no data yet" in alt_text(empty) and "No campaign" in alt_text(empty)
+    assert "no data this week" in alt_text(empty) and "No campaign" in alt_text(empty)
+    assert "the last week:" in alt_text(empty) and empty.empty
+    assert not KNOWN.empty
 
 
 def test_alt_text_says_what_the_chart_shows() -> None:
     text = alt_text(KNOWN)
-    assert "feedback coverage went from 42% to 85% (target 80%)" in text
-    assert "junk share of rated leads went from 30% to 8% (target 10%)" in text
+    assert "feedback coverage went from 42% to 85% this week (target 80%)" in text
+    assert "junk share of rated leads went from 30% to 8% this week (target 10%)" in text
     assert "Spring Webinar: 6 hot, 4 warm, 2 cold, 1 junk" in text
     many = ChartData("t", ["w"], [0.5], [0.1], 0.8, 0.1, [("x" * 300, {"hot": 1})] * 5)
     assert len(alt_text(many)) <= ALT_TEXT_MAX

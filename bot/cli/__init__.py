@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="play a week of leadloop against a local Slack stand-in (no workspace)"
     )
     demo.add_argument(
-        "--interactive", action="store_true", help="then type slash commands at a prompt"
+        "--interactive",
+        action="store_true",
+        help="then type slash commands, fill in modals and press buttons at a prompt",
     )
     preview = commands.add_parser(
         "preview", help="draw a Block Kit payload (message, blocks or view) from a JSON file"

@@ -158,3 +158,18 @@ def parse_line(line: str, readers: Readers = NOBODY) -> list[Run]:
         position = match.end()
     runs.extend(_styled(line[position:]))
     return runs
+
+
+def plain_line(line: str, readers: Readers = NOBODY) -> str:
+    """One line of mrkdwn as the words Slack shows, without styling."""
+    return "".join(run.text for run in parse_line(line, readers))
+
+
+def as_typed(text: str, readers: Readers = NOBODY) -> str:
+    """What a person typed, from the text Slack sent for it: `<!channel>` is `@channel`,
+    `<@U…>` the user's @name, `<#C…|sales>` `#sales`, and entities read as characters."""
+    parts, position = [], 0
+    for match in _ANGLE_RE.finditer(text):
+        parts += [unescape(text[position : match.start()]), _angle(match.group(1), readers).text]
+        position = match.end()
+    return "".join([*parts, unescape(text[position:])])

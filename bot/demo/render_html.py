@@ -31,6 +31,13 @@ code{background:#f6f6f6;border:1px solid #e2e2e2;border-radius:3px;padding:0 3px
 .input label{font-weight:700;display:block;margin-top:8px}
 .field{border:1px solid #bbb;border-radius:4px;padding:4px 8px;color:#616061;margin-top:2px}
 img{max-width:100%;border-radius:6px}
+.user{background:#f5f9fc;border-color:#cfe3f1}
+.typed{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px}
+.act{font-size:13px;color:#454245;margin:8px 0 8px 16px}
+.note{font-size:13px;color:#454245;background:#fff8e6;border-left:4px solid #e8a723;
+padding:6px 10px;margin:8px 0}
+dl.filled{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0 0}
+dl.filled dt{font-weight:700}dl.filled dd{margin:0}
 """
 
 
@@ -38,7 +45,9 @@ img{max-width:100%;border-radius:6px}
 class Entry:
     """One thing to show in the transcript: a step caption, a message, or a view."""
 
-    kind: str  # "step", "message", "ephemeral", "reply", "view"
+    # "step", "message", "ephemeral", "reply", "view"; "user" (what a person typed, clicked
+    # or submitted: payload "typed", "clicked" or "submitted"); "note" (outside Slack).
+    kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     where: str = ""
     when: str = ""
@@ -145,9 +154,43 @@ def render_blocks(blocks: list[dict[str, Any]], readers: Readers = NOBODY) -> st
     return "\n".join(out)
 
 
+def _lines(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in text.splitlines())
+
+
+def _user_entry(entry: Entry) -> str:
+    """What a person did, as they did it: the command as typed, the button, the filled form."""
+    action, who = entry.payload, f"<b>{html.escape(entry.caption)}</b>"
+    when = html.escape(entry.when)
+    if "clicked" in action:
+        button = f'<span class="btn">{html.escape(action["clicked"])}</span>'
+        return (
+            f'<div class="act">{who} clicked {button} · {html.escape(entry.where)} · {when}</div>'
+        )
+    if "submitted" in action:
+        fields = "".join(
+            f"<dt>{html.escape(label)}</dt><dd>{_lines(value)}</dd>"
+            for label, value in action.get("fields", [])
+        )
+        button = f'<span class="btn primary">{html.escape(action["button"])}</span>'
+        return (
+            f'<div class="msg user"><div class="meta">{who} filled in '
+            f"<b>{html.escape(action['submitted'])}</b> and clicked {button} · {when}</div>"
+            f'<dl class="filled">{fields}</dl></div>'
+        )
+    return (
+        f'<div class="msg user"><div class="meta">{who} {when} · {html.escape(entry.where)}</div>'
+        f'<div class="typed">{html.escape(action.get("typed", ""))}</div></div>'
+    )
+
+
 def _entry(entry: Entry, readers: Readers) -> str:
     if entry.kind == "step":
         return f'<div class="step">{html.escape(entry.caption)}</div>'
+    if entry.kind == "user":
+        return _user_entry(entry)
+    if entry.kind == "note":
+        return f'<div class="note">{html.escape(entry.caption)}</div>'
     payload = entry.payload
     if entry.kind == "view":
         title = _text(payload.get("title"), readers) or "App Home"

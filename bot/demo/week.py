@@ -1,4 +1,4 @@
-"""The scripted week `leadloop demo` plays, and its interactive prompt.
+"""The scripted week `leadloop demo` plays, then (with --interactive) the prompt.
 
 A client of the app, like the tests: it sends what Slack users and a CRM would send and lets
 the app answer. Marketing previews two campaigns; sales reacts and asks a question in the
@@ -7,18 +7,18 @@ lead, one hostile note); the nudges go out and one is answered from its buttons;
 digest is posted.
 """
 
-import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.demo.session import SALES_CHANNEL, DemoApp, use_color
-from bot.demo.signed_requests import block_action, message_action, view_submission
+from bot.demo.interactive import prompt, stdin_asker
+from bot.demo.modal_input import Ask
+from bot.demo.session import DemoApp, use_color
+from bot.demo.surfaces import SALES_CHANNEL, TEAM, Shown
 from handlers.views import ids
 from jobs.due_runs import run_due_digest, run_due_nudges
 
-TEAM = "T0DEMO"
 MAYA, RAJ, SOFIA = "U0MAYA", "U0RAJ", "U0SOFIA"
 NAMES = {MAYA: "maya", RAJ: "raj", SOFIA: "sofia", SALES_CHANNEL: "#sales"}
 # Monday 16 November 2026, 09:30 in Berlin.
@@ -93,26 +93,16 @@ async def _preview_campaigns(demo: DemoApp) -> None:
     ):
         await demo.command(MAYA, name, command="/campaign-preview")
         values = campaign_values(name, launch, audience, message, cta, links, expected)
-        await demo.interact(view_submission(demo.last_view(), values, user=MAYA, team=TEAM))
+        await demo.submit(MAYA, demo.last_view(), values)
 
 
 async def _react(demo: DemoApp) -> None:
     demo.clock.advance(timedelta(minutes=20))
     demo.step("Sales reacts: Raj is ready to sell, Sofia asks a question in the thread")
-    preview = demo.standin.messages(SALES_CHANNEL)[0]
-    ready = demo.find_button(preview["blocks"], lambda b: b["action_id"] == ids.CAMPAIGN_READY)
-    for user, action in ((RAJ, ready["action_id"]), (SOFIA, ids.CAMPAIGN_QUESTION)):
-        await demo.interact(
-            block_action(
-                action,
-                ready["value"],
-                user=user,
-                team=TEAM,
-                channel=SALES_CHANNEL,
-                message_ts=preview["ts"],
-                response_url=demo.standin.response_url(f"react-{user}"),
-            )
-        )
+    first = demo.standin.messages(SALES_CHANNEL)[0]
+    preview = Shown("message", first, demo.where(SALES_CHANNEL), SALES_CHANNEL, first["ts"])
+    for user, action in ((RAJ, ids.CAMPAIGN_READY), (SOFIA, ids.CAMPAIGN_QUESTION)):
+        await demo.click(user, demo.find_button(preview, lambda b, a=action: b["action_id"] == a))
     comment = {
         ids.CAMPAIGN_COMMENT_BLOCK: {
             ids.CAMPAIGN_COMMENT_ACTION: {
@@ -120,7 +110,7 @@ async def _react(demo: DemoApp) -> None:
             }
         }
     }
-    await demo.interact(view_submission(demo.last_view(), comment, user=SOFIA, team=TEAM))
+    await demo.submit(SOFIA, demo.last_view(), comment)
 
 
 async def _leads_arrive(demo: DemoApp) -> None:
@@ -140,11 +130,14 @@ async def _leads_arrive(demo: DemoApp) -> None:
     ]
     batch.append({"email": "not-an-email", "name": "Broken Row"})
     answer = await demo.post_leads(batch)
-    summary = f"  API answered: {answer.get('created')} created, {answer.get('rejected')} rejected"
+    summary = (
+        f"The CRM posted {len(batch)} leads; the API answered: {answer.get('created')} created, "
+        f"{answer.get('rejected')} rejected"
+    )
     for result in answer.get("results", []):
         if result.get("status") == "rejected":
             summary += f" (item {result['index']}: {result['field']} {result['reason']})"
-    demo._print(summary)
+    demo.note(summary)
 
 
 async def _feedback(demo: DemoApp) -> None:
@@ -163,7 +156,7 @@ async def _feedback(demo: DemoApp) -> None:
     await demo.command(SOFIA, "marco@initech.com")
     lead_option = demo.last_view()["blocks"][0]["element"]["initial_option"]["value"]
     values = feedback_values(lead_option, "warm", "timing", "Wants pricing after their Q1 budget")
-    await demo.interact(view_submission(demo.last_view(), values, user=SOFIA, team=TEAM))
+    await demo.submit(SOFIA, demo.last_view(), values)
 
 
 async def _nudges(demo: DemoApp) -> None:
@@ -175,14 +168,9 @@ async def _nudges(demo: DemoApp) -> None:
     demo.step("Raj answers the nudge from its buttons")
     dm_channel = "D" + RAJ[1:]
     [nudge] = demo.standin.messages(dm_channel)
-    warm = demo.find_button(
-        nudge["blocks"], lambda b: b["action_id"] == ids.NUDGE_RATE_PREFIX + "warm"
-    )
-    await demo.interact(
-        message_action(
-            warm["action_id"], warm["value"], message=nudge, channel=dm_channel, user=RAJ, team=TEAM
-        )
-    )
+    shown = Shown("message", nudge, demo.where(dm_channel), dm_channel, nudge["ts"])
+    warm = ids.NUDGE_RATE_PREFIX + "warm"
+    await demo.click(RAJ, demo.find_button(shown, lambda b: b["action_id"] == warm))
 
 
 async def _digest(demo: DemoApp) -> None:
@@ -202,33 +190,18 @@ async def play_week(demo: DemoApp) -> None:
     await _digest(demo)
 
 
-async def prompt(demo: DemoApp, stdin: TextIO) -> None:
-    """Read slash commands as Raj would type them, and show the app's answers."""
-    demo._print()
-    demo._print("Type a slash command as Raj would in #sales, e.g. `/leadfeedback mine`,")
-    demo._print("`/leadfeedback help` or `/campaign-preview list`. `quit` (or Ctrl-D) ends.")
-    loop = asyncio.get_running_loop()
-    while True:
-        demo.out.write("raj> ")
-        demo.out.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line or line.strip() in {"quit", "exit"}:
-            demo._print()
-            return
-        words = line.strip().split(" ", 1)
-        if words[0] not in {"/leadfeedback", "/campaign-preview"}:
-            demo._print("Type /leadfeedback … or /campaign-preview …, or quit.")
-            continue
-        await demo.command(RAJ, words[1] if len(words) > 1 else "", command=words[0])
+async def run_demo(
+    out: TextIO, *, interactive: bool, stdin: TextIO = sys.stdin, ask: Ask | None = None
+) -> Path:
+    """Play the week (then the prompt, if asked); returns where the transcript is.
 
-
-async def run_demo(out: TextIO, *, interactive: bool, stdin: TextIO = sys.stdin) -> Path:
-    """Play the week (then the prompt, if asked); returns where the transcript is."""
+    The prompt reads answers from ask, or else line by line from stdin.
+    """
     async with DemoApp(out=out, start=START, names=NAMES, color=use_color(out)) as demo:
         demo._print("leadloop demo: the real app, a Slack stand-in on loopback, one week.")
         await play_week(demo)
         if interactive:
-            await prompt(demo, stdin)
+            await prompt(demo, ask or stdin_asker(stdin, out), user=RAJ)
         path = demo.transcript.write(TRANSCRIPT, demo.readers)
     out.write(f"\nThe whole week as Slack would show it: {path.resolve()}\n")
     return path

@@ -15,16 +15,16 @@ from handlers.views.blocks import (
     header,
     mention,
     section,
-    slack_date,
     truncate,
 )
 from handlers.views.feedback_blocks import RATING_EMOJI
 from handlers.views.goal_blocks import goal_line
 from handlers.views.goal_chart import ChartData
+from handlers.views.wording import counted, day, day_and_time, number
 from storage.digest import ESCALATIONS_MAX, DigestFigures
 from storage.goal_targets import Goal
 from storage.goals import GoalTrend
-from storage.vocabulary import Rating
+from storage.vocabulary import Rating, ReactionKind, reason_label
 
 CHART_CAMPAIGNS = 5
 CAMPAIGNS_SHOWN = 5
@@ -44,15 +44,15 @@ def bounded_list(title: str, lines: list[str], *, shown: int, total: int | None 
         text += "\n" + line
         count += 1
     if total > count:
-        text += f"\n…and {total - count} more"
+        text += f"\n…and {number(total - count)} more"
     return text
 
 
-def _signed(n: float, unit: str = "") -> str:
+def _signed(n: int, unit: str = "") -> str:
     if n > 0:
-        return f"▲ {n:g}{unit}"
+        return f"▲ {n:,}{unit}"
     if n < 0:
-        return f"▼ {-n:g}{unit}"
+        return f"▼ {-n:,}{unit}"
     return "no change"
 
 
@@ -62,8 +62,10 @@ def _count_change(figures: DigestFigures, key: str) -> str:
 
 
 def _headline(figures: DigestFigures) -> str:
+    handed = figures.leads_handed_over
+    noun = "lead" if handed == 1 else "leads"
     lines = [
-        f"*{figures.leads_handed_over}* leads handed over to sales"
+        f"*{number(handed)}* {noun} handed over to sales"
         + _count_change(figures, "leads_handed_over"),
     ]
     if figures.coverage is not None:
@@ -71,12 +73,14 @@ def _headline(figures: DigestFigures) -> str:
         change = figures.changes.get("coverage")
         if change is not None:
             coverage += f" ({_signed(round(change * 100), ' pts')})"
-        lines.append(f"*{figures.leads_with_feedback}* of them have feedback: {coverage}")
+        have = "has" if figures.leads_with_feedback == 1 else "have"
+        lines.append(f"*{number(figures.leads_with_feedback)}* of them {have} feedback: {coverage}")
+    pieces = "piece" if figures.feedback_count == 1 else "pieces"
     lines.append(
-        f"*{figures.feedback_count}* pieces of feedback given"
+        f"*{number(figures.feedback_count)}* {pieces} of feedback given"
         + _count_change(figures, "feedback_count")
     )
-    rated = [f"{RATING_EMOJI[Rating(r)]} {n} {r}" for r, n in figures.ratings.items() if n]
+    rated = [f"{RATING_EMOJI[Rating(r)]} {number(n)} {r}" for r, n in figures.ratings.items() if n]
     if rated:
         lines.append("Latest ratings: " + " · ".join(rated))
     return "\n".join(lines)
@@ -89,44 +93,51 @@ def _campaign_name(row: dict[str, Any]) -> str:
 
 
 def _campaign_line(row: dict[str, Any]) -> str:
-    parts = [f"{row['leads']} leads", f"{row['with_feedback']} rated"]
+    parts = [counted(row["leads"], "lead"), f"{number(row['with_feedback'])} rated"]
     if row["hot"]:
-        parts.append(f":fire: {row['hot']} hot")
+        parts.append(f":fire: {number(row['hot'])} hot")
     if row["junk"]:
-        parts.append(f":wastebasket: {row['junk']} junk")
+        parts.append(f":wastebasket: {number(row['junk'])} junk")
     if row["top_reason"]:
-        parts.append(f"mostly _{row['top_reason']}_")
+        parts.append(f"top reason: {reason_label(row['top_reason'])}")
     return f"• {_campaign_name(row)}: " + ", ".join(parts)
 
 
-def _campaign_sections(figures: DigestFigures) -> list[Block]:
-    rated = [row for row in figures.by_campaign if row["with_feedback"]]
+def best_and_worst(
+    by_campaign: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The campaigns that brought hot leads and those that brought junk, each listed once.
+
+    A campaign goes where it did most: with the hot ones when it brought at least as many hot
+    leads as junk, with the junk ones when junk outnumbers hot. Each list is sorted by its
+    share of the campaign's rated leads, most first.
+    """
+    rated = [row for row in by_campaign if row["with_feedback"]]
     best = sorted(
-        (row for row in rated if row["hot"]),
+        (row for row in rated if row["hot"] and row["hot"] >= row["junk"]),
         key=lambda r: (-r["hot"] / r["with_feedback"], -r["hot"], r["campaign"]),
     )
     worst = sorted(
-        (row for row in rated if row["junk"]),
+        (row for row in rated if row["junk"] > row["hot"]),
         key=lambda r: (-r["junk"] / r["with_feedback"], -r["junk"], r["campaign"]),
     )
+    return best, worst
+
+
+def _campaign_sections(figures: DigestFigures) -> list[Block]:
+    best, worst = best_and_worst(figures.by_campaign)
     blocks: list[Block] = []
-    if best:
-        lines = [_campaign_line(row) for row in best]
-        blocks.append(
-            section(
-                bounded_list("*Campaigns that brought hot leads*", lines, shown=CAMPAIGNS_SHOWN)
-            )
-        )
-    if worst:
-        lines = [_campaign_line(row) for row in worst]
-        blocks.append(
-            section(bounded_list("*Campaigns that brought junk*", lines, shown=CAMPAIGNS_SHOWN))
-        )
-    unrated = len(figures.by_campaign) - len(rated)
+    for title, rows in (
+        ("*Campaigns that brought hot leads*", best),
+        ("*Campaigns that brought junk*", worst),
+    ):
+        if rows:
+            lines = [_campaign_line(row) for row in rows]
+            blocks.append(section(bounded_list(title, lines, shown=CAMPAIGNS_SHOWN)))
+    unrated = sum(1 for row in figures.by_campaign if row["slug"] and not row["with_feedback"])
     if unrated:
-        blocks.append(
-            context(f"{unrated} campaign{'s' * (unrated != 1)} brought leads nobody has rated yet.")
-        )
+        unrated_text = f"{counted(unrated, 'campaign')} brought leads nobody has rated yet."
+        blocks.append(context(unrated_text))
     return blocks
 
 
@@ -136,19 +147,32 @@ def _goals_section(figures: DigestFigures) -> Block:
 
 
 def _reasons_section(figures: DigestFigures) -> Block:
-    lines = [f"• {row['reason']}: {row['count']}" for row in figures.top_reasons]
+    lines = [
+        f"• {reason_label(row['reason'])}: {number(row['count'])}" for row in figures.top_reasons
+    ]
     return section(bounded_list("*Why leads were not hot*", lines, shown=REASONS_SHOWN))
 
 
+# Sales' reactions to a preview, in the order the preview's buttons show them.
+_REACTION_WORDS = (
+    (ReactionKind.READY, "ready to sell", "ready to sell"),
+    (ReactionKind.QUESTION, "question", "questions"),
+    (ReactionKind.CONCERN, "concern", "concerns"),
+)
+
+
 def _reactions(counts: dict[str, int]) -> str:
-    if not counts:
-        return "no reactions from sales yet"
-    return " · ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    said = [
+        counted(counts[kind.value], one, many)
+        for kind, one, many in _REACTION_WORDS
+        if counts.get(kind.value)
+    ]
+    return " · ".join(said) if said else "no reactions from sales yet"
 
 
 def _upcoming_section(figures: DigestFigures) -> Block:
     lines = [
-        f"• {c.launch_date}: *{escape(truncate(c.name, NAME_MAX))}* "
+        f"• {day(date.fromisoformat(c.launch_date))}: *{escape(truncate(c.name, NAME_MAX))}* "
         f"(`#{escape(c.slug)}`), {_reactions(c.reactions)}"
         for c in figures.upcoming
     ]
@@ -158,21 +182,22 @@ def _upcoming_section(figures: DigestFigures) -> Block:
 def _stale_section(figures: DigestFigures) -> Block:
     stale = figures.stale
     text = (
-        f"*:hourglass: {stale.count} stale lead{'s' * (stale.count != 1)}*: open and untouched "
+        f"*:hourglass: {counted(stale.count, 'stale lead')}*: open and untouched "
         f"for {figures.stale_after_days}+ days"
     )
     if stale.owners:
-        holders = ", ".join(f"{mention(o['owner'])} ({o['count']})" for o in stale.owners)
+        holders = ", ".join(f"{mention(o['owner'])} ({number(o['count'])})" for o in stale.owners)
         text += f"\nMost are with {holders}."
     return section(text)
 
 
 def _escalations_section(figures: DigestFigures) -> Block:
+    zone = ZoneInfo(figures.timezone)
     lines = [
         f"• *{escape(truncate(row['title'], NAME_MAX))}*, "
         + (mention(row["owner"]) if row["owner"] else "no owner")
-        + f", {row['nudge_count']} nudges unanswered since "
-        + slack_date(row["escalated_at"], "{date_short_pretty}")
+        + f", {counted(row['nudge_count'], 'nudge')} unanswered since "
+        + day(row["escalated_at"].astimezone(zone))
         for row in figures.escalations
     ]
     return section(
@@ -187,26 +212,29 @@ def _escalations_section(figures: DigestFigures) -> Block:
 
 def _leaders_section(figures: DigestFigures) -> Block:
     leaders = " · ".join(
-        f"{mention(row['author'])} {row['count']}" for row in figures.feedback_leaders
+        f"{mention(row['author'])} {number(row['count'])}" for row in figures.feedback_leaders
     )
     return section(f"*:trophy: Most feedback this week:* {leaders}")
 
 
-def _period_text(figures: DigestFigures) -> str:
-    token = "{date_short_pretty} {time}"
-    return f"{slack_date(figures.period_start, token)} to {slack_date(figures.period_end, token)}"
+def period_text(figures: DigestFigures) -> str:
+    """The period in the team's time zone: "Mon 16 Nov 09:00 to Mon 23 Nov 09:00 (UTC)"."""
+    zone = ZoneInfo(figures.timezone)
+    start = day_and_time(figures.period_start, zone)
+    return f"{start} to {day_and_time(figures.period_end, zone)} ({zone.key})"
 
 
 def render_digest(figures: DigestFigures) -> Message:
     """The digest as a Slack message; a quiet week is one short section."""
     if figures.quiet:
-        text = f"Quiet week ({_period_text(figures)}): no leads handed over and no feedback given."
+        text = f"Quiet week ({period_text(figures)}): no leads handed over and no feedback given."
         if figures.stale.count:
-            text += f" {figures.stale.count} open leads are stale."
+            are = "is" if figures.stale.count == 1 else "are"
+            text += f" {counted(figures.stale.count, 'open lead')} {are} stale."
         return Message("Weekly lead digest: a quiet week", [section(text)])
     blocks: list[Block] = [
         header("Weekly lead digest"),
-        context(_period_text(figures)),
+        context(period_text(figures)),
         section(_headline(figures)),
         divider(),
     ]
@@ -225,23 +253,32 @@ def render_digest(figures: DigestFigures) -> Message:
         blocks.append(_leaders_section(figures))
     coverage = "" if figures.coverage is None else f", {figures.coverage:.0%} with feedback"
     fallback = (
-        f"Weekly lead digest: {figures.leads_handed_over} leads handed over{coverage}, "
-        f"{figures.feedback_count} feedback, {figures.stale.count} stale."
+        f"Weekly lead digest: {counted(figures.leads_handed_over, 'lead')} handed over"
+        f"{coverage}, {counted(figures.feedback_count, 'piece', 'pieces')} of feedback, "
+        f"{counted(figures.stale.count, 'stale lead')}."
     )
     return Message(fallback, blocks)
 
 
+def _this_week(series: list[float | None], figure: float | None) -> list[float | None]:
+    return [*series[:-1], figure]
+
+
 def chart_data(figures: DigestFigures, trend: GoalTrend) -> ChartData:
-    """What the digest's chart shows: the coverage and junk trend, and the top campaigns."""
+    """What the digest's chart shows: the coverage and junk trend, and the top campaigns.
+
+    The trend's last week is the digest's own week, and its points are the digest's own
+    figures, so the chart and the text can never disagree.
+    """
     targets = trend.targets
-    labels = [date.fromisoformat(day).strftime("%-d %b") for day in trend.week_ending]
+    ends = [date.fromisoformat(end) for end in trend.week_ending]
     rated = [row for row in figures.by_campaign if row["with_feedback"]]
     end = figures.period_end.astimezone(ZoneInfo(figures.timezone))
     return ChartData(
-        title=f"Shared goals, week ending {end:%-d %b %Y}",
-        week_labels=labels,
-        coverage=trend.series.get(Goal.COVERAGE.value, []),
-        junk_share=trend.series.get(Goal.JUNK_SHARE.value, []),
+        title=f"Shared goals, week ending {day(end)} {end.year}",
+        week_labels=[f"{end.day} {end:%b}" for end in ends],
+        coverage=_this_week(trend.series.get(Goal.COVERAGE.value, []), figures.coverage),
+        junk_share=_this_week(trend.series.get(Goal.JUNK_SHARE.value, []), figures.junk_share),
         coverage_target=targets.get(Goal.COVERAGE.value),
         junk_target=targets.get(Goal.JUNK_SHARE.value),
         campaigns=[

@@ -25,7 +25,14 @@ from handlers.views.blocks import (
 from storage.feedback import UNDO_WINDOW, FeedbackInput
 from storage.models import NOTE_MAX, Campaign, Feedback, Lead
 from storage.stale import is_stale
-from storage.vocabulary import OPEN_STATUSES, LeadStatus, Rating, Reason
+from storage.vocabulary import (
+    OPEN_STATUSES,
+    REASON_LABELS,
+    LeadStatus,
+    Rating,
+    Reason,
+    reason_label,
+)
 
 RATING_EMOJI = {
     Rating.HOT: ":fire:",
@@ -74,7 +81,7 @@ def verdict_parts(feedback: Feedback, campaign: Campaign | None) -> list[str]:
     if feedback.status:
         parts.append(f"status *{_label(feedback.status)}*")
     if feedback.reason:
-        parts.append(f"reason *{_label(feedback.reason)}*")
+        parts.append(f"reason *{reason_label(feedback.reason)}*")
     if campaign is not None:
         parts.append(f"campaign *#{escape(campaign.slug)}*")
     return parts
@@ -333,7 +340,7 @@ def _status_and_reason(initial: FeedbackInput | None) -> list[Block]:
             _static_select(
                 ids.FEEDBACK_REASON_ACTION,
                 "Pick a reason",
-                [option(_label(r), r.value) for r in Reason],
+                [option(REASON_LABELS[r], r.value) for r in Reason],
                 initial.reason if initial else None,
             ),
             optional=True,

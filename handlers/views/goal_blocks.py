@@ -1,5 +1,6 @@
 """How a shared goal reads in Slack: its figure, target, track and change; pure functions."""
 
+from handlers.views.wording import duration
 from storage.goal_targets import GOAL_LABELS, HIGHER_IS_BETTER, Goal
 
 ON_TRACK = ":white_check_mark:"
@@ -8,9 +9,10 @@ NO_DATA = ":heavy_minus_sign:"
 
 
 def goal_figure(goal: Goal, value: float) -> str:
-    """A goal's figure in its unit: hours for the time to first feedback, else a percentage."""
+    """A goal's figure in its unit: a duration for the time to first feedback (hours, days
+    past 48 h), else a whole percentage. The digest, the Home and the chart all show this."""
     if goal is Goal.TIME_TO_FIRST_FEEDBACK:
-        return f"{value:.0f} h" if value >= 10 else f"{value:.1f} h"
+        return duration(value)
     return f"{value:.0%}"
 
 
@@ -21,13 +23,15 @@ def _target(goal: Goal, target: float) -> str:
 
 def _change(goal: Goal, value: float, previous: float) -> str:
     if goal is Goal.TIME_TO_FIRST_FEEDBACK:
-        delta, unit = round(value - previous), " h"
+        delta = round(value - previous)
+        size = duration(abs(delta))
     else:
-        delta, unit = round((value - previous) * 100), " pts"
+        delta = round((value - previous) * 100)
+        size = f"{abs(delta)} pts"
     if delta == 0:
         return "no change on last week"
     arrow = "▲" if delta > 0 else "▼"
-    return f"{arrow} {abs(delta)}{unit} on last week"
+    return f"{arrow} {size} on last week"
 
 
 def goal_line(

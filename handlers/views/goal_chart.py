@@ -10,6 +10,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handlers.views.goal_blocks import goal_figure
+from storage.goal_targets import Goal
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -22,6 +25,8 @@ NAME_MAX = 20
 BLUE, VERMILLION, ORANGE, SKY_BLUE, GREY = "#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#6E6E6E"
 RATING_COLOURS = {"hot": VERMILLION, "warm": ORANGE, "cold": SKY_BLUE, "junk": GREY}
 RATINGS = ("hot", "warm", "cold", "junk")
+# A white box behind this week's figure keeps it legible across a target line.
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,17 @@ class ChartData:
     junk_target: float | None
     # (campaign name, {rating: leads}) for the week's top campaigns, biggest first.
     campaigns: list[tuple[str, dict[str, int]]]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: no week has a figure and no campaign's leads were rated."""
+        points = [v for v in (*self.coverage, *self.junk_share) if v is not None]
+        return not points and not self.campaigns
+
+
+def _share(value: float) -> str:
+    """A share as the digest's goal lines write it, so the chart reads the same figure."""
+    return goal_figure(Goal.COVERAGE, value)
 
 
 def _percent(values: list[float | None]) -> list[float]:
@@ -55,6 +71,11 @@ def _draw_trend(axes: "Axes", data: ChartData) -> None:
     for label, values, target, colour, marker, style in lines:
         axes.plot(x, _percent(values), color=colour, marker=marker, markersize=11,
                   linewidth=4, linestyle=style, label=label)  # fmt: skip
+        if values and values[-1] is not None:
+            # This week's figure, written as the digest writes it.
+            axes.annotate(_share(values[-1]), (x[-1], values[-1] * 100), xytext=(0, 14),
+                          textcoords="offset points", ha="center", fontsize=17,
+                          fontweight="bold", color=colour, bbox=LABEL_BOX)  # fmt: skip
         if target is not None:
             axes.axhline(target * 100, color=colour, linestyle="--", linewidth=3,
                          label=f"target {target:.0%}")  # fmt: skip
@@ -119,20 +140,23 @@ def render_chart(data: ChartData) -> bytes:
 
 
 def _trend_words(label: str, values: list[float | None], target: float | None) -> str:
-    known = [v for v in values if v is not None]
-    goal = f" (target {target:.0%})" if target is not None else ""
-    if not known:
-        return f"{label}: no data yet{goal}"
-    if len(known) == 1:
-        return f"{label}: {known[0]:.0%}{goal}"
-    return f"{label} went from {known[0]:.0%} to {known[-1]:.0%}{goal}"
+    """How a line went, ending with this week's figure (the last point), as the digest says it."""
+    goal = f" (target {_share(target)})" if target is not None else ""
+    now = values[-1] if values else None
+    if now is None:
+        return f"{label}: no data this week{goal}"
+    earlier = [v for v in values[:-1] if v is not None]
+    if not earlier:
+        return f"{label}: {_share(now)} this week{goal}"
+    return f"{label} went from {_share(earlier[0])} to {_share(now)} this week{goal}"
 
 
 def alt_text(data: ChartData) -> str:
     """A description of the chart for screen readers, within Slack's alt text limit."""
     weeks = len(data.week_labels)
+    span = "week" if weeks == 1 else f"{weeks} weeks"
     text = (
-        f"{data.title}. Line chart of the last {weeks} weeks: "
+        f"{data.title}. Line chart of the last {span}: "
         f"{_trend_words('feedback coverage', data.coverage, data.coverage_target)}; "
         f"{_trend_words('junk share of rated leads', data.junk_share, data.junk_target)}. "
     )

@@ -28,7 +28,7 @@ from storage.goals import GoalStatus
 from storage.models import JobStatus, Lead
 from storage.reactions import ReactionCounts
 from storage.team_settings import TeamSettings, shown_settings
-from storage.vocabulary import Rating
+from storage.vocabulary import Rating, reason_label
 
 HOME_LEADS_MAX = 8
 HOME_CAMPAIGNS_MAX = 8
@@ -209,7 +209,7 @@ def _campaign_block(quality: CampaignQuality, data: HomeData) -> Block:
             f"junk of {quality.rated} rated"
         )
         if quality.top_reason:
-            verdict += f" · top reason: {_label(quality.top_reason)}"
+            verdict += f" · top reason: {reason_label(quality.top_reason)}"
     else:
         verdict = "no feedback on its leads yet"
     leads = f"{quality.leads} lead{'s' * (quality.leads != 1)}"

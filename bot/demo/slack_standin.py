@@ -441,10 +441,11 @@ class SlackStandIn:
         with self._lock:
             return [call for call in self._calls if call.method == method]
 
-    def messages(self, channel: str) -> list[dict[str, Any]]:
-        """The channel's current messages, in posting order."""
+    def messages(self, channel: str, *, replies: bool = True) -> list[dict[str, Any]]:
+        """The channel's current messages, in posting order; without thread replies if asked."""
         with self._lock:
-            return copy.deepcopy(self._messages.get(_channel_id(channel), []))
+            found = copy.deepcopy(self._messages.get(_channel_id(channel), []))
+        return found if replies else [m for m in found if _is_top_level(m)]
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """The channel's current message with this ts; KeyError when there is none."""
@@ -641,7 +642,7 @@ class SlackStandIn:
             return _error("channel_not_found")
         if channel in self._not_in:
             return _error("not_in_channel")
-        top = [m for m in self._messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+        top = [m for m in self._messages.get(channel, []) if _is_top_level(m)]
         return self._page(channel, top[::-1], params)
 
     def _replies(self, params: Params) -> dict[str, Any]:
@@ -874,6 +875,18 @@ class SlackStandIn:
                     "size": upload["size"],
                 }
             )
+        channel = params.get("channel_id")
+        if channel:
+            # Sharing the files posts a message (in the thread, with thread_ts) that lists them.
+            shared = {
+                "ts": self._next_ts(),
+                "text": params.get("initial_comment") or "",
+                "blocks": [],
+                "thread_ts": params.get("thread_ts"),
+                "user": BOT_USER_ID,
+                "files": [{k: f[k] for k in ("id", "name", "title")} for f in answered],
+            }
+            self._messages.setdefault(channel, []).append(shared)
         return {"ok": True, "files": answered}
 
 
@@ -920,6 +933,10 @@ def _message_problem(params: Params) -> dict[str, Any] | None:
     if not any(params.get(key) for key in content):
         return _error("no_text")
     return None
+
+
+def _is_top_level(message: dict[str, Any]) -> bool:
+    return message.get("thread_ts") in (None, message["ts"])
 
 
 def _channel_id(channel: Any) -> str:

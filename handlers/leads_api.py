@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,6 +14,7 @@ from starlette.routing import Route
 from bot.deps import Deps
 from handlers.lead_intake import intake_leads, tally
 from storage.lead_upsert import UpsertResult, UpsertStatus, sole_team_id
+from storage.transactions import in_retried_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +79,15 @@ def route(deps: Deps) -> Route:
         if problem is not None:
             return _error(422, problem)
         items = [body] if isinstance(body, dict) else body
+
+        async def store(session: AsyncSession) -> list[UpsertResult]:
+            default_team = await sole_team_id(session=session)
+            return await intake_leads(
+                session=session, items=items, default_team=default_team, now=deps.clock.now()
+            )
+
         try:
-            async with deps.sessions.begin() as session:
-                default_team = await sole_team_id(session=session)
-                results = await intake_leads(
-                    session=session, items=items, default_team=default_team, now=deps.clock.now()
-                )
+            results = await in_retried_transaction(deps.sessions, store)
         except SQLAlchemyError:
             logger.exception("storing %d leads failed", len(items))
             return _error(503, "the database could not store the leads; nothing was stored")

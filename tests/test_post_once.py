@@ -13,7 +13,7 @@ from bot.slack_client import SERVER_ERROR_RETRIES
 from jobs import post_once
 from jobs.digest import digest_claim_job, post_digest
 from jobs.nudges import post_nudges
-from jobs.post_once import DEFAULT_RETRY, Outcome
+from jobs.post_once import DEFAULT_RETRY, Outcome, PostResult
 from storage.claims import get_claim
 from storage.models import Campaign, LeadNudge
 from storage.schedules import week_ending
@@ -42,7 +42,7 @@ def digest_deps(deps: Deps) -> Deps:
     return with_settings(deps, digest_channel=DIGEST_CHANNEL)
 
 
-async def _digest(deps: Deps):  # noqa: ANN202 - the job's PostResult
+async def _digest(deps: Deps) -> PostResult:
     period = week_ending(WEEK_END, deps.settings.team_defaults.zone)
     return await post_digest(deps, job_client(deps), TEAM, period, sleep=no_sleep)
 

@@ -29,11 +29,13 @@ def _error(status: int, message: str, **headers: str) -> JSONResponse:
 def is_authorised(header: str | None, token: str) -> bool:
     """Whether an Authorization header carries exactly `Bearer <token>`, compared in constant time.
 
-    Nothing is stripped: a padded token is a wrong token.
+    The scheme is case-insensitive (RFC 9110: `bearer` is `Bearer`); nothing is stripped: a
+    padded token is a wrong token.
     """
-    if header is None or not header.startswith("Bearer "):
+    scheme, space, credentials = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not space:
         return False
-    return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
+    return hmac.compare_digest(credentials.encode(), token.encode())
 
 
 def _shape_error(body: Any) -> str | None:

@@ -224,6 +224,20 @@ async def test_a_missing_or_wrong_token_gets_401_and_stores_nothing(
     assert await count_rows(deps, Lead) == 0
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+async def test_the_auth_scheme_is_case_insensitive(
+    api: httpx.AsyncClient, deps: Deps, scheme: str
+) -> None:
+    response = await api.post(
+        "/api/leads",
+        json={"email": f"{scheme}@example.com"},
+        headers={"Authorization": f"{scheme} {API_TOKEN}"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert await count_rows(deps, Lead) == 1
+
+
 async def test_without_a_configured_token_the_api_answers_503(deps: Deps) -> None:
     await seed_team(deps, TEAM)
     web_app = build_web_app(build_bolt_app(deps), deps)

@@ -141,19 +141,7 @@ async def run_once(
         try:
             posted_in, ts = await attempt(claim)
         except SLACK_CALL_ERRORS as exc:
-            error = describe_failure(exc)
-            unsure = is_ambiguous(exc)
-            logger.warning(
-                "%s for team %s (%s), attempt %s failed%s: %s",
-                job,
-                team_id,
-                period,
-                claim.attempts,
-                " (Slack may have taken it)" if unsure else "",
-                error,
-            )
-            async with deps.sessions.begin() as session:
-                await mark_failed(session=session, claim_id=claim.id, error=error, unsure=unsure)
+            error = await _release(deps, claim, exc, what=f"{job} for team {team_id} ({period})")
             if claim.attempts >= policy.attempts:
                 return _gave_up(error)
             await sleep(policy.delay(claim.attempts))
@@ -169,6 +157,17 @@ async def run_once(
             if after_post is not None:
                 await after_post(session, posted_in, ts)
         return PostResult(Outcome.POSTED, ts=ts)
+
+
+async def _release(deps: Deps, claim: Claim, exc: BaseException, *, what: str) -> str:
+    """Release a claim whose attempt failed, as unsure when Slack may have taken the post."""
+    error = describe_failure(exc)
+    unsure = is_ambiguous(exc)
+    maybe = " (Slack may have taken it)" if unsure else ""
+    logger.warning("%s, attempt %s failed%s: %s", what, claim.attempts, maybe, error)
+    async with deps.sessions.begin() as session:
+        await mark_failed(session=session, claim_id=claim.id, error=error, unsure=unsure)
+    return error
 
 
 def _gave_up(error: str) -> PostResult:

@@ -1,4 +1,4 @@
-"""The Bolt app: one AsyncWebClient, request verification, and every handler registered."""
+"""The Bolt app: one AsyncWebClient and every handler registered (signatures: bot.web)."""
 
 import logging
 
@@ -35,6 +35,9 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         authorize=authorize,
         raise_error_for_unhandled_request=False,
+        # bot.web checks the signature on the raw bytes before Bolt parses anything (and
+        # never logs a body, which Bolt's own check does when it refuses a request).
+        request_verification_enabled=False,
         process_before_response=process_before_response,
         logger=logger,
     )

@@ -2,9 +2,18 @@
 
 slack-sdk retries only connection errors by default; a 429 or a 5xx would otherwise reach
 the user as a failure. The rate-limit handler waits for Slack's Retry-After before trying
-again.
+again: a 429 means Slack did nothing, so every method may be retried after it.
+
+A 5xx or a connection that drops mid-call is another matter for a call that creates
+something: Slack may have posted the message before it failed, and a blind retry posts it
+twice. Those methods are retried by the client only when the request never left (the
+connection could not be opened); otherwise the failure goes to the caller, which looks the
+post up by its key before it posts again (handlers.post_intent).
 """
 
+from urllib.parse import urlsplit
+
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -21,9 +30,26 @@ SERVER_ERROR_RETRIES = 3
 CONNECTION_ERROR_RETRIES = 2
 BACKOFF_FACTOR = 0.5
 
+# Methods whose effect a failed call may already have had: never repeated blindly.
+CREATING_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.postEphemeral",
+        "chat.scheduleMessage",
+        "chat.meMessage",
+        "files.completeUploadExternal",
+        "files.upload",
+    }
+)
+
+
+def creates_something(request: HttpRequest) -> bool:
+    """Whether the request calls a Web API method that a repeat would do twice."""
+    return urlsplit(request.url).path.rsplit("/", 1)[-1] in CREATING_METHODS
+
 
 class ServerErrorRetryHandler(AsyncRetryHandler):
-    """Retries any 5xx answer with exponential back-off and jitter."""
+    """Retries a 5xx answer with exponential back-off and jitter, unless the call creates."""
 
     async def _can_retry_async(
         self,
@@ -33,7 +59,27 @@ class ServerErrorRetryHandler(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        return response is not None and 500 <= response.status_code < 600
+        if response is None or not 500 <= response.status_code < 600:
+            return False
+        return not creates_something(request)
+
+
+class ConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries lost connections; a creating call only if it never reached Slack."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if creates_something(request):
+            return isinstance(error, aiohttp.ClientConnectorError)
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
 
 
 def build_client(
@@ -49,7 +95,7 @@ def build_client(
         token=token,
         base_url=base_url,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(
+            ConnectionErrorRetryHandler(
                 max_retry_count=CONNECTION_ERROR_RETRIES, interval_calculator=backoff
             ),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),

@@ -3,12 +3,13 @@
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.deps import Deps
+from bot.request_guard import SlackRequestGuard, Verdict
+from bot.slack_envelope import envelope_problem
 from handlers.registry import web_routes
 from storage.claims import is_failing, job_statuses
 from storage.db import is_reachable
@@ -24,50 +27,61 @@ from storage.migrate import is_up_to_date
 logger = logging.getLogger(__name__)
 
 BODY_MAX_BYTES = 1_000_000
+# What Bolt raises on a signed body it cannot read: not UTF-8, `payload` not JSON or not an
+# object, envelope fields of the wrong type.
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, BoltError)
 
 
 class BodySizeLimit:
-    """Answers 413 to any request whose body passes max_bytes, before the app reads it whole."""
+    """Answers 413 to any request whose body passes max_bytes, before the app sees any of it.
+
+    The body is read here, counted as it streams in (a chunked body has no Content-Length
+    to trust), and handed to the app whole; every route reads its body whole anyway.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int = BODY_MAX_BYTES) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, counting its body as it streams in."""
+        """Read the body within the limit, then pass the request on with it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+            await self._too_large(scope, send)
             return
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
+            if received > self.max_bytes:
+                await self._too_large(scope, send)
+                return
+            more = message.get("more_body", False)
+        whole: Message | None = {"type": "http.request", "body": b"".join(chunks)}
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            nonlocal whole
+            if whole is not None:
+                message, whole = whole, None
+                return message
+            return await receive()
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._too_large(send)
+        await self.app(scope, replay, send)
 
     @staticmethod
-    async def _too_large(send: Send) -> None:
+    async def _too_large(scope: Scope, send: Send) -> None:
+        logger.warning(
+            "request refused (body over the limit): %s %s", scope["method"], scope["path"]
+        )
         body = json.dumps({"ok": False, "error": "request body too large"}).encode()
         await send(
             {
@@ -79,8 +93,49 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+def _refused(request: Request, size: int, why: str) -> None:
+    """Log a refused Slack request by method, path and size: never its body or headers."""
+    method, path = request.method, request.url.path
+    logger.warning("Slack request refused (%s): %s %s, %d bytes", why, method, path, size)
+
+
+def _malformed(request: Request, size: int, problem: str) -> Response:
+    _refused(request, size, f"malformed body: {problem}")
+    return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
+
+
+def slack_endpoint(
+    bolt_app: AsyncApp, guard: SlackRequestGuard
+) -> Callable[[Request], Awaitable[Response]]:
+    """POST /slack/events: the signature first, then Bolt reads the body and dispatches it.
+
+    Unsigned, stale or forged requests get 401 and replays an empty 200, before a byte of
+    the body is parsed; a signed body that Bolt cannot read gets 400.
+    """
+
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        verdict = guard.check(
+            body,
+            request.headers.get("x-slack-request-timestamp"),
+            request.headers.get("x-slack-signature"),
+        )
+        if verdict is not Verdict.ACCEPTED:
+            _refused(request, len(body), verdict.value)
+            if verdict is Verdict.REPLAY:
+                return Response(status_code=200)
+            return JSONResponse({"ok": False, "error": "invalid request"}, status_code=401)
+        try:
+            # Bolt reads the envelope (team, user, channel, …) as it builds the request.
+            bolt_request = to_async_bolt_request(request, body)
+        except MALFORMED:
+            return _malformed(request, len(body), "not a Slack request body")
+        problem = envelope_problem(bolt_request.body)
+        if problem is not None:
+            return _malformed(request, len(body), problem)
+        return to_starlette_response(await bolt_app.async_dispatch(bolt_request))
+
+    return slack_events
 
 
 async def _job_health(deps: Deps) -> dict[str, Any]:
@@ -112,15 +167,10 @@ def build_web_app(
     on_shutdown: list[Lifespan] | None = None,
 ) -> ASGIApp:
     """The ASGI app `leadloop serve` runs: Slack events, health, readiness, surfaces' routes."""
-    slack = AsyncSlackRequestHandler(bolt_app)
-
-    async def slack_events(request: Request) -> Response:
-        try:
-            return await slack.handle(request)
-        except ValueError:
-            # Bolt parses the body before it checks the signature; garbage is not a crash.
-            logger.warning("malformed Slack request body rejected")
-            return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
+    secret = deps.settings.slack_signing_secret
+    if secret is None:
+        raise ValueError("the web app needs SLACK_SIGNING_SECRET")
+    slack_events = slack_endpoint(bolt_app, SlackRequestGuard(secret.get_secret_value()))
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"ok": True})

@@ -24,7 +24,8 @@ from handlers.campaign_form import (
 )
 from handlers.clicked import clicked_campaign
 from handlers.modals import open_modal
-from handlers.replies import permalink, post_or_join, send_dm
+from handlers.post_intent import SLACK_CALL_ERRORS, is_ambiguous, post_with_intent
+from handlers.replies import permalink, send_dm
 from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from handlers.views.blocks import Message
@@ -64,7 +65,9 @@ async def publish_preview(
 
     The post is claimed in the database first, so a double click on Post preview (or the
     button pressed while the modal's own post is on its way) posts one preview; whoever
-    does not get the claim is shown where the preview is, or told it is on its way.
+    does not get the claim is shown where the preview is, or told it is on its way. The
+    claim's key rides in the post's metadata: a post Slack may have taken without saying
+    so is looked up by it rather than posted again.
     """
     assert campaign.id is not None and campaign.channel_id is not None
     async with deps.sessions.begin() as session:
@@ -82,14 +85,16 @@ async def publish_preview(
         return await _claimed_elsewhere(client, deps, team_id=team_id, campaign=campaign)
     message = campaign_blocks.preview_message(campaign, counts[campaign.id])
     try:
-        ts = str((await post_or_join(client, campaign.channel_id, message))["ts"])
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "unknown_error")
-        await _release(deps, claim_id=claim.id, error=error)
+        _, ts = await post_with_intent(
+            client, campaign.channel_id, message, key=claim.key, look_first=claim.look_first
+        )
+    except SLACK_CALL_ERRORS as exc:
+        error = _slack_error(exc)
+        await _release(deps, claim_id=claim.id, error=error, unsure=is_ambiguous(exc))
         logger.warning("preview of campaign %s not posted: %s", campaign.id, error)
         return campaign_blocks.not_posted(campaign, error)
     except Exception as exc:
-        await _release(deps, claim_id=claim.id, error=type(exc).__name__)
+        await _release(deps, claim_id=claim.id, error=type(exc).__name__, unsure=True)
         raise
     async with deps.sessions.begin() as session:
         await mark_posted(
@@ -108,10 +113,20 @@ async def publish_preview(
     return campaign_blocks.posted(campaign, await permalink(client, campaign.channel_id, ts))
 
 
-async def _release(deps: Deps, *, claim_id: int, error: str) -> None:
-    """Give up the claim of a post that failed, so the next press of the button may retry."""
+def _slack_error(exc: Exception) -> str:
+    """Slack's error code, or what kept the post from reaching Slack."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or "unknown_error")
+    return "slack_unreachable"
+
+
+async def _release(deps: Deps, *, claim_id: int, error: str, unsure: bool) -> None:
+    """Give up the claim of a post that failed, so the next press of the button may retry.
+
+    unsure: Slack may have posted it all the same, so the retry looks for it first.
+    """
     async with deps.sessions.begin() as session:
-        await mark_failed(session=session, claim_id=claim_id, error=error)
+        await mark_failed(session=session, claim_id=claim_id, error=error, unsure=unsure)
 
 
 async def _claimed_elsewhere(

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -13,6 +14,7 @@ from starlette.routing import Route
 from bot.deps import Deps
 from handlers.lead_intake import intake_leads, tally
 from storage.lead_upsert import UpsertResult, UpsertStatus, sole_team_id
+from storage.transactions import in_retried_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +29,13 @@ def _error(status: int, message: str, **headers: str) -> JSONResponse:
 def is_authorised(header: str | None, token: str) -> bool:
     """Whether an Authorization header carries exactly `Bearer <token>`, compared in constant time.
 
-    Nothing is stripped: a padded token is a wrong token.
+    The scheme is case-insensitive (RFC 9110: `bearer` is `Bearer`); nothing is stripped: a
+    padded token is a wrong token.
     """
-    if header is None or not header.startswith("Bearer "):
+    scheme, space, credentials = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not space:
         return False
-    return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
+    return hmac.compare_digest(credentials.encode(), token.encode())
 
 
 def _shape_error(body: Any) -> str | None:
@@ -77,12 +81,15 @@ def route(deps: Deps) -> Route:
         if problem is not None:
             return _error(422, problem)
         items = [body] if isinstance(body, dict) else body
+
+        async def store(session: AsyncSession) -> list[UpsertResult]:
+            default_team = await sole_team_id(session=session)
+            return await intake_leads(
+                session=session, items=items, default_team=default_team, now=deps.clock.now()
+            )
+
         try:
-            async with deps.sessions.begin() as session:
-                default_team = await sole_team_id(session=session)
-                results = await intake_leads(
-                    session=session, items=items, default_team=default_team, now=deps.clock.now()
-                )
+            results = await in_retried_transaction(deps.sessions, store)
         except SQLAlchemyError:
             logger.exception("storing %d leads failed", len(items))
             return _error(503, "the database could not store the leads; nothing was stored")

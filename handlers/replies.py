@@ -51,14 +51,21 @@ async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> Non
 
 
 async def post_or_join(
-    client: AsyncWebClient, channel: str, message: Message
+    client: AsyncWebClient,
+    channel: str,
+    message: Message,
+    *,
+    metadata: dict[str, Any] | None = None,
 ) -> AsyncSlackResponse:
     """Post to a channel; if the bot is not in it and it is public, join once and post again.
 
     A channel the bot cannot join (private, archived) raises the SlackApiError that says why.
+    metadata, when given, is the message's metadata (event_type and event_payload).
     """
     try:
-        return await client.chat_postMessage(channel=channel, **message.as_kwargs())
+        return await client.chat_postMessage(
+            channel=channel, metadata=metadata, **message.as_kwargs()
+        )
     except SlackApiError as exc:
         if exc.response.get("error") not in _JOINABLE_ERRORS or not channel.startswith("C"):
             raise
@@ -67,7 +74,7 @@ async def post_or_join(
     except SlackApiError as exc:
         logger.info("could not join %s: %s", channel, exc.response.get("error"))
         raise
-    return await client.chat_postMessage(channel=channel, **message.as_kwargs())
+    return await client.chat_postMessage(channel=channel, metadata=metadata, **message.as_kwargs())
 
 
 async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:

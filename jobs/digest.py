@@ -12,11 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from handlers.post_intent import find_message
 from handlers.views.digest_blocks import chart_data, render_digest
 from handlers.views.goal_chart import alt_text, render_chart
 from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from storage import digest as queries
-from storage.claims import record_job_result
+from storage.claims import Claim, record_job_result
 from storage.digest import (
     ESCALATIONS_MAX,
     CampaignRow,
@@ -246,6 +247,30 @@ def chart_claim_job(channel: str) -> str:
     return f"{CHART_JOB}:{channel}"
 
 
+async def find_chart(
+    client: AsyncWebClient, channel: str, thread_ts: str, filename: str
+) -> tuple[str, str] | None:
+    """(channel, file id) of the chart an earlier attempt shared in the digest's thread.
+
+    A file share carries no message metadata; within one digest's thread the chart's file
+    name is as unique as a key.
+    """
+
+    def is_chart(file: dict[str, Any]) -> bool:
+        return file.get("name") == filename
+
+    found = await find_message(
+        client,
+        channel,
+        lambda message: any(is_chart(f) for f in message.get("files") or []),
+        thread_ts=thread_ts,
+    )
+    if found is None:
+        return None
+    chart = next(f for f in found[1]["files"] if is_chart(f))
+    return found[0], str(chart.get("id") or "")
+
+
 async def attach_chart(
     deps: Deps,
     client: AsyncWebClient,
@@ -275,7 +300,9 @@ async def attach_chart(
     filename = f"leadloop-goals-{period.end:%Y-%m-%d}.png"
     for channel, ts in posted:
 
-        async def upload(channel: str = channel, ts: str = ts) -> tuple[str, str]:
+        async def upload(claim: Claim, channel: str = channel, ts: str = ts) -> tuple[str, str]:
+            if claim.look_first and (found := await find_chart(client, channel, ts, filename)):
+                return found
             response = await client.files_upload_v2(
                 channel=channel,
                 thread_ts=ts,

@@ -1,9 +1,13 @@
 """Exactly-once posting: claim the run in the database, post, record the Slack ts (or file id).
 
-The Slack client already retries 429s and 5xx answers; when it still fails, the claim is
-released as failed and taken again after a back-off, up to a few attempts. Because the
-claim is marked posted (with its ts) in the same breath as the post returns, a retry, a
-second process or a restart finds it done and never posts twice.
+The claim is the post's recorded intent, and its key goes out in the message's metadata.
+The Slack client retries 429s (and 5xx for calls that create nothing); when a post still
+fails, the claim is released and taken again after a back-off, up to a few attempts. A
+failure after which Slack may have posted anyway (a 5xx, a timeout, a dropped connection)
+releases it as unsure, and so does a claimant that died with its lease running: the next
+attempt first looks the post up by its key and records the one it finds. Because the claim
+is marked posted (with its ts) in the same breath as the post returns, a retry, a second
+process or a restart finds it done and never posts twice.
 """
 
 import asyncio
@@ -13,21 +17,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.replies import post_or_join
+from handlers.post_intent import (
+    SLACK_CALL_ERRORS,
+    describe_failure,
+    is_ambiguous,
+    post_with_intent,
+)
 from handlers.views.blocks import Message
-from storage.claims import claim_run, mark_failed, mark_posted
+from storage.claims import Claim, claim_run, mark_failed, mark_posted
 
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 AfterPost = Callable[[AsyncSession, str, str], Awaitable[None]]
-Attempt = Callable[[], Awaitable[tuple[str, str]]]
+# Sends something to Slack under the claim's key (looking first if the claim says so).
+Attempt = Callable[[Claim], Awaitable[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -63,15 +71,6 @@ class PostResult:
     error: str | None = None
 
 
-def describe_failure(exc: Exception) -> str:
-    """A short, token-free description of why a Slack call failed."""
-    if isinstance(exc, SlackApiError):
-        return f"Slack answered {exc.response.status_code}: {exc.response.get('error')}"
-    if isinstance(exc, SlackRequestError):
-        return "SlackRequestError: Slack refused the file upload"
-    return f"{type(exc).__name__}: could not reach Slack"
-
-
 async def post_once(
     deps: Deps,
     client: AsyncWebClient,
@@ -90,9 +89,10 @@ async def post_once(
     after_post(session, channel_id, ts) runs in the transaction that marks the claim posted.
     """
 
-    async def post() -> tuple[str, str]:
-        response = await post_or_join(client, channel, message)
-        return str(response.get("channel") or channel), str(response["ts"])
+    async def post(claim: Claim) -> tuple[str, str]:
+        return await post_with_intent(
+            client, channel, message, key=claim.key, look_first=claim.look_first
+        )
 
     return await run_once(
         deps,
@@ -119,8 +119,10 @@ async def run_once(
 ) -> PostResult:
     """Run attempt once for (team, job, period) under a claim, retrying failures with back-off.
 
-    attempt() sends something to Slack and returns (channel id, ts or file id), which the
-    claim records; after_post(session, channel_id, ts) runs in the same transaction.
+    attempt(claim) sends something to Slack under claim.key, first looking for what an
+    earlier attempt may have sent when claim.look_first, and returns (channel id, ts or file
+    id), which the claim records; after_post(session, channel_id, ts) runs in the same
+    transaction.
     """
     error = "not attempted"
     while True:
@@ -137,19 +139,9 @@ async def run_once(
         if claim is None:
             return PostResult(Outcome.NOT_OURS) if error == "not attempted" else _gave_up(error)
         try:
-            posted_in, ts = await attempt()
-        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            error = describe_failure(exc)
-            logger.warning(
-                "%s for team %s (%s), attempt %s failed: %s",
-                job,
-                team_id,
-                period,
-                claim.attempts,
-                error,
-            )
-            async with deps.sessions.begin() as session:
-                await mark_failed(session=session, claim_id=claim.id, error=error)
+            posted_in, ts = await attempt(claim)
+        except SLACK_CALL_ERRORS as exc:
+            error = await _release(deps, claim, exc, what=f"{job} for team {team_id} ({period})")
             if claim.attempts >= policy.attempts:
                 return _gave_up(error)
             await sleep(policy.delay(claim.attempts))
@@ -165,6 +157,17 @@ async def run_once(
             if after_post is not None:
                 await after_post(session, posted_in, ts)
         return PostResult(Outcome.POSTED, ts=ts)
+
+
+async def _release(deps: Deps, claim: Claim, exc: BaseException, *, what: str) -> str:
+    """Release a claim whose attempt failed, as unsure when Slack may have taken the post."""
+    error = describe_failure(exc)
+    unsure = is_ambiguous(exc)
+    maybe = " (Slack may have taken it)" if unsure else ""
+    logger.warning("%s, attempt %s failed%s: %s", what, claim.attempts, maybe, error)
+    async with deps.sessions.begin() as session:
+        await mark_failed(session=session, claim_id=claim.id, error=error, unsure=unsure)
+    return error
 
 
 def _gave_up(error: str) -> PostResult:

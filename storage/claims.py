@@ -3,8 +3,14 @@
 A claim is a row with a unique (team, job, period) key. Whoever inserts it, or takes over a
 failed or abandoned one with a compare-and-set update, is the only process that may post;
 once the Slack `ts` is recorded the claim is done for good, so no retry can post again.
+
+The claim is also the post's recorded intent: its post_key goes out in the message's
+metadata. When an attempt ended without knowing whether Slack took the post (a 5xx, a
+dropped connection, a claimant whose lease ran out), the next claimant is told to look the
+post up by that key before it posts.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,16 +29,27 @@ class ClaimState(StrEnum):
     """Where a claimed run stands."""
 
     RUNNING = "running"
-    FAILED = "failed"
+    FAILED = "failed"  # Slack refused: nothing was posted
+    UNSURE = "unsure"  # Slack may have posted: look before posting again
     POSTED = "posted"
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A run this process now owns and must post."""
+    """A run this process now owns and must post, under its intent key.
+
+    look_first: an earlier attempt may have posted, so find it by key before posting.
+    """
 
     id: int
     attempts: int
+    key: str
+    look_first: bool = False
+
+
+def new_post_key() -> str:
+    """A fresh, unique intent key (32 hex digits)."""
+    return uuid.uuid4().hex
 
 
 async def claim_run(
@@ -51,6 +68,7 @@ async def claim_run(
     lease run out without posting, is taken over only if the row is still as it was read,
     so two processes never both win. Runs that failed max_attempts times stay failed.
     """
+    key = new_post_key()
     new_id = await insert_ignoring_conflicts(
         session,
         JobClaim,
@@ -62,11 +80,12 @@ async def claim_run(
             "attempts": 1,
             "lease_until": now + lease,
             "claimed_at": now,
+            "post_key": key,
         },
         returning=JobClaim.id,
     )
     if new_id is not None:
-        return Claim(id=new_id, attempts=1)
+        return Claim(id=new_id, attempts=1, key=key)
     existing = (
         await session.exec(
             select(JobClaim).where(
@@ -74,13 +93,15 @@ async def claim_run(
             )
         )
     ).one()
-    retryable = existing.state == ClaimState.FAILED or (
-        existing.state == ClaimState.RUNNING and existing.lease_until <= now
-    )
+    lapsed = existing.state == ClaimState.RUNNING and existing.lease_until <= now
+    retryable = lapsed or existing.state in (ClaimState.FAILED, ClaimState.UNSURE)
     if not retryable or existing.attempts >= max_attempts:
         return None
     claim_id, attempts = existing.id, existing.attempts + 1
     assert claim_id is not None
+    key = existing.post_key or key
+    # Read before the update below, which refreshes `existing` in the session.
+    look_first = lapsed or existing.state == ClaimState.UNSURE
     taken = await session.exec(
         update(JobClaim)
         .where(
@@ -88,9 +109,11 @@ async def claim_run(
             col(JobClaim.state) == existing.state,
             col(JobClaim.attempts) == existing.attempts,
         )
-        .values(state=ClaimState.RUNNING, attempts=attempts, lease_until=now + lease)
+        .values(state=ClaimState.RUNNING, attempts=attempts, lease_until=now + lease, post_key=key)
     )
-    return Claim(id=claim_id, attempts=attempts) if taken.rowcount == 1 else None
+    if taken.rowcount != 1:
+        return None
+    return Claim(id=claim_id, attempts=attempts, key=key, look_first=look_first)
 
 
 async def mark_posted(
@@ -110,12 +133,18 @@ async def mark_posted(
     )
 
 
-async def mark_failed(*, session: AsyncSession, claim_id: int, error: str) -> None:
-    """Release a claim whose post failed, so a retry may take it over."""
+async def mark_failed(
+    *, session: AsyncSession, claim_id: int, error: str, unsure: bool = False
+) -> None:
+    """Release a claim whose post failed, so a retry may take it over.
+
+    unsure: Slack may have posted it anyway, so the retry looks for it first.
+    """
+    state = ClaimState.UNSURE if unsure else ClaimState.FAILED
     await session.exec(
         update(JobClaim)
         .where(col(JobClaim.id) == claim_id, col(JobClaim.state) == ClaimState.RUNNING)
-        .values(state=ClaimState.FAILED, last_error=error[:ERROR_MAX])
+        .values(state=state, last_error=error[:ERROR_MAX])
     )
 
 

@@ -166,8 +166,26 @@ async def _apply(
                 updates[index] = changed
                 results[index] = UpsertResult(UpsertStatus.UPDATED, lead_id=target.id)
     raced = await _insert_new(session, inserts, results)
-    await _update_changed(session, list(updates.values()))
+    await _update_changed(session, in_lock_order(list(updates.values())))
     return deferred, raced
+
+
+def in_lock_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows sorted by the key they conflict on: the id, else the CRM id, then the email.
+
+    Concurrent batches then lock shared rows and index entries in one order, the same for
+    all, instead of each in its own item order, which is what deadlocked them.
+    """
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.get("id") is None,
+            row.get("id") or 0,
+            row["external_id"] is None,
+            row["external_id"] or "",
+            row["email"] or "",
+        ),
+    )
 
 
 def _new_row(team_id: str, lead: LeadFields, now: datetime) -> dict[str, Any]:
@@ -216,7 +234,7 @@ async def _insert_new(
     statement = insert_on_conflict(session, LEADS).returning(
         LEADS.c.id, LEADS.c.external_id, LEADS.c.email
     )
-    stored = (await _execute_many(session, statement, list(inserts.values()))).all()
+    stored = (await _execute_many(session, statement, in_lock_order(list(inserts.values())))).all()
     ids = {("external_id", row.external_id): row.id for row in stored if row.external_id}
     ids.update({("email", row.email): row.id for row in stored if row.email})
     raced = []

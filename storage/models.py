@@ -211,11 +211,16 @@ class WebhookOutbox(SQLModel, table=True):
 
 
 class JobClaim(SQLModel, table=True):
-    """One scheduled post for one team and period; the unique key makes it happen once."""
+    """One scheduled post for one team and period; the unique key makes it happen once.
+
+    post_key is the intent's own key, sent in the message's metadata, by which a post Slack
+    took without confirming it is found again.
+    """
 
     __tablename__ = "job_claims"
     __table_args__ = (
         UniqueConstraint("team_id", "job", "period", name="uq_job_claims_team_job_period"),
+        Index("uq_job_claims_post_key", "post_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,6 +235,7 @@ class JobClaim(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    post_key: str | None = Field(default=None, max_length=32)
 
 
 class JobStatus(SQLModel, table=True):

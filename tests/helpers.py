@@ -84,6 +84,9 @@ async def seed_campaign(deps: Deps, team_id: str, slug: str, name: str = "") -> 
 
 def with_settings(deps: Deps, **overrides: Any) -> Deps:
     """The same services with some settings changed (values must already be valid)."""
+    unknown = set(overrides) - set(type(deps.settings).model_fields)
+    if unknown:
+        raise TypeError(f"no such settings: {sorted(unknown)}")
     return dataclasses.replace(deps, settings=deps.settings.model_copy(update=overrides))
 
 

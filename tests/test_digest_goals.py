@@ -98,7 +98,7 @@ async def test_the_chart_is_uploaded_once_in_the_digest_thread(
     again = await post_digest(digest_deps, client, TEAM, PERIOD, sleep=no_sleep)
 
     assert result.outcome is Outcome.POSTED and again.outcome is Outcome.NOT_OURS
-    [digest] = standin.messages(DIGEST_CHANNEL)
+    [digest] = standin.messages(DIGEST_CHANNEL, replies=False)
     [asked] = standin.calls_to("files.getUploadURLExternal")
     [completed] = standin.calls_to("files.completeUploadExternal")
     figures = await digest_figures(digest_deps, TEAM, PERIOD)
@@ -125,7 +125,7 @@ async def test_a_failed_upload_leaves_the_digest_posted_once(
     again = await post_digest(digest_deps, client, TEAM, PERIOD, sleep=no_sleep)
 
     assert result.outcome is Outcome.POSTED and again.outcome is Outcome.NOT_OURS
-    assert len(standin.messages(DIGEST_CHANNEL)) == 1
+    assert len(standin.messages(DIGEST_CHANNEL, replies=False)) == 1
     assert len(standin.calls_to(method)) == 2  # two tries, then the digest stands alone
     assert "digest chart for team" in caplog.text and "was not uploaded" in caplog.text
     assert "internal_error" in caplog.text
@@ -137,9 +137,27 @@ async def test_an_upload_that_fails_once_is_retried_and_lands_once(
     await seed_three_weeks(digest_deps)
     standin.fail_next("files.completeUploadExternal", status=200, error="internal_error")
     await post_digest(digest_deps, job_client(digest_deps), TEAM, PERIOD, sleep=no_sleep)
-    assert len(standin.messages(DIGEST_CHANNEL)) == 1
+    assert len(standin.messages(DIGEST_CHANNEL, replies=False)) == 1
     ok = [c for c in standin.calls_to("files.completeUploadExternal") if c.response["ok"]]
     assert len(ok) == 1
+
+
+@pytest.mark.parametrize("how", ["500", "drop"])
+async def test_a_chart_slack_shared_before_failing_is_shared_once(
+    digest_deps: Deps, standin: SlackStandIn, how: str
+) -> None:
+    await seed_three_weeks(digest_deps)
+    if how == "500":
+        standin.fail_next("files.completeUploadExternal", status=500, after_effect=True)
+    else:
+        standin.drop_next("files.completeUploadExternal")
+    result = await post_digest(digest_deps, job_client(digest_deps), TEAM, PERIOD, sleep=no_sleep)
+
+    [digest, chart] = standin.messages(DIGEST_CHANNEL)
+    assert result.outcome is Outcome.POSTED and chart["thread_ts"] == digest["ts"]
+    assert len(standin.calls_to("files.completeUploadExternal")) == 1
+    [looked] = standin.calls_to("conversations.replies")
+    assert looked.params["ts"] == digest["ts"]
 
 
 async def test_digest_dry_run_writes_the_chart_and_json_lists_the_goals(

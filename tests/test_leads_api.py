@@ -1,7 +1,9 @@
 """POST /api/leads through the real HTTP app: auth, body checks, per-lead answers, upserts."""
 
+import asyncio
 import dataclasses
 import json
+import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -222,6 +224,20 @@ async def test_a_missing_or_wrong_token_gets_401_and_stores_nothing(
     assert await count_rows(deps, Lead) == 0
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+async def test_the_auth_scheme_is_case_insensitive(
+    api: httpx.AsyncClient, deps: Deps, scheme: str
+) -> None:
+    response = await api.post(
+        "/api/leads",
+        json={"email": f"{scheme}@example.com"},
+        headers={"Authorization": f"{scheme} {API_TOKEN}"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert await count_rows(deps, Lead) == 1
+
+
 async def test_without_a_configured_token_the_api_answers_503(deps: Deps) -> None:
     await seed_team(deps, TEAM)
     web_app = build_web_app(build_bolt_app(deps), deps)
@@ -293,3 +309,25 @@ async def test_crm_status_names_and_naive_times_are_understood(
     assert (lead.external_id, lead.status) == ("12345", "disqualified")
     assert lead.handed_off_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     assert lead.created_at - lead.handed_off_at == timedelta(days=4, hours=1)
+
+
+async def test_fifty_concurrent_overlapping_batches_all_succeed_without_duplicates(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    # Each batch holds 15 of the same 30 emails in its own order, half of them stored already:
+    # on PostgreSQL, rows locked in different orders by concurrent transactions deadlock.
+    pool = [f"lead{n}@example.com" for n in range(30)]
+    await post(api, [{"email": email, "name": "Stored"} for email in pool[::2]])
+
+    def batch(number: int) -> list[dict[str, object]]:
+        emails = random.Random(number).sample(pool, 15)
+        return [{"email": email, "name": f"From batch {number}"} for email in emails]
+
+    responses = await asyncio.gather(*(post(api, batch(n)) for n in range(50)))
+
+    assert [r.status_code for r in responses] == [200] * 50, [r.text for r in responses]
+    answers = [r.json() for r in responses]
+    assert sum(a["rejected"] for a in answers) == 0
+    assert sum(a["created"] for a in answers) == 15  # each new email created once
+    leads = await all_rows(deps, Lead)
+    assert sorted(lead.email for lead in leads) == sorted(pool)

@@ -32,13 +32,20 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # commands: slash commands; chat:write: previews, thread replies, DMs, in-place updates;
     # channels:join: the bot joins a public channel to post a campaign preview there;
     # users:read: users.info tells who is a workspace admin (the Home's Settings button);
-    # files:write: the digest's goals chart goes up with files_upload_v2.
+    # files:write: the digest's goals chart goes up with files_upload_v2;
+    # channels:history, groups:history, im:history: a post Slack may have taken without
+    # saying so (a 5xx, a dropped connection) is looked up by its metadata before a retry,
+    # in public and private channels and DMs; im:write: conversations.open finds a DM's id.
     assert MANIFEST["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
         "channels:join",
         "users:read",
         "files:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "im:write",
     ]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

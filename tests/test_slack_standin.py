@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.demo.slack_standin import SlackStandIn, block_kit_errors, view_errors
+from bot.demo.slack_standin import DROPPED, SlackStandIn, block_kit_errors, view_errors
 
 TOKEN = "xoxb-standin-test"
 
@@ -218,6 +219,81 @@ async def test_server_error_without_retry_handler_raises(
     assert caught.value.response.status_code == 500
     assert len(standin.calls_to("chat.postMessage")) == 1
     assert (await client.chat_postMessage(channel="C1", text="again"))["ok"]
+
+
+@pytest.mark.asyncio
+async def test_a_post_that_lands_then_answers_500(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    standin.fail_next("chat.postMessage", status=500, after_effect=True)
+
+    with pytest.raises(SlackApiError) as caught:
+        await client.chat_postMessage(channel="C1", text="posted anyway")
+
+    assert caught.value.response.status_code == 500
+    assert [m["text"] for m in standin.messages("C1")] == ["posted anyway"]
+
+
+@pytest.mark.asyncio
+async def test_a_post_that_lands_then_drops_the_connection(standin: SlackStandIn) -> None:
+    # slack-sdk's default handler would retry the dropped post, and post it twice.
+    client = AsyncWebClient(base_url=standin.base_url, token=TOKEN, retry_handlers=[])
+    standin.drop_next("chat.postMessage")
+
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel="C1", text="posted, no answer")
+
+    assert [m["text"] for m in standin.messages("C1")] == ["posted, no answer"]
+    assert [c.status for c in standin.calls_to("chat.postMessage")] == [DROPPED]
+
+
+@pytest.mark.asyncio
+async def test_history_shows_metadata_only_when_asked(client: AsyncWebClient) -> None:
+    metadata = {"event_type": "leadloop_post", "event_payload": {"key": "k1"}}
+    first = await client.chat_postMessage(channel="C1", text="one", metadata=metadata)
+    await client.chat_postMessage(channel="C1", text="reply", thread_ts=first["ts"])
+    await client.chat_postMessage(channel="C1", text="two")
+
+    plain = await client.conversations_history(channel="C1")
+    full = await client.conversations_history(channel="C1", include_all_metadata=True)
+
+    assert [m["text"] for m in plain["messages"]] == ["two", "one"]
+    assert all("metadata" not in m for m in plain["messages"])
+    assert full["messages"][1]["metadata"] == metadata
+    with pytest.raises(SlackApiError) as caught:
+        await client.conversations_history(channel="U1")
+    assert caught.value.response["error"] == "channel_not_found"
+
+
+@pytest.mark.asyncio
+async def test_history_pages_with_a_cursor(client: AsyncWebClient) -> None:
+    for i in range(5):
+        await client.chat_postMessage(channel="C1", text=f"m{i}")
+
+    first = await client.conversations_history(channel="C1", limit=3)
+    rest = await client.conversations_history(
+        channel="C1", limit=3, cursor=first["response_metadata"]["next_cursor"]
+    )
+
+    assert [m["text"] for m in first["messages"]] == ["m4", "m3", "m2"] and first["has_more"]
+    assert [m["text"] for m in rest["messages"]] == ["m1", "m0"] and not rest["has_more"]
+
+
+@pytest.mark.asyncio
+async def test_replies_list_the_thread_with_metadata(client: AsyncWebClient) -> None:
+    parent = await client.chat_postMessage(channel="C1", text="parent")
+    metadata = {"event_type": "leadloop_post", "event_payload": {"key": "k2"}}
+    await client.chat_postMessage(
+        channel="C1", text="reply", thread_ts=parent["ts"], metadata=metadata
+    )
+    await client.chat_postMessage(channel="C1", text="elsewhere")
+
+    thread = await client.conversations_replies(
+        channel="C1", ts=parent["ts"], include_all_metadata=True
+    )
+
+    assert [m["text"] for m in thread["messages"]] == ["parent", "reply"]
+    assert thread["messages"][1]["metadata"] == metadata
 
 
 @pytest.mark.asyncio

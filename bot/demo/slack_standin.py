@@ -284,6 +284,14 @@ class _Failure:
     status: int
     retry_after: int | None
     error: str | None
+    # Slack did the work (stored the message) before the failure reached the client.
+    after_effect: bool = False
+    # No answer at all: the connection is closed, as when a proxy or the network drops it.
+    drop: bool = False
+
+
+# The status recorded for a call whose connection was dropped without an answer.
+DROPPED = 0
 
 
 # --- The stand-in ------------------------------------------------------------------------
@@ -325,6 +333,8 @@ class SlackStandIn:
             "views.push": self._open_view,
             "views.update": self._update_view,
             "views.publish": self._publish_view,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "conversations.open": self._open_conversation,
             "conversations.join": self._join,
             "conversations.info": self._conversation_info,
@@ -431,10 +441,11 @@ class SlackStandIn:
         with self._lock:
             return [call for call in self._calls if call.method == method]
 
-    def messages(self, channel: str) -> list[dict[str, Any]]:
-        """The channel's current messages, in posting order."""
+    def messages(self, channel: str, *, replies: bool = True) -> list[dict[str, Any]]:
+        """The channel's current messages, in posting order; without thread replies if asked."""
         with self._lock:
-            return copy.deepcopy(self._messages.get(_channel_id(channel), []))
+            found = copy.deepcopy(self._messages.get(_channel_id(channel), []))
+        return found if replies else [m for m in found if _is_top_level(m)]
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """The channel's current message with this ts; KeyError when there is none."""
@@ -476,11 +487,25 @@ class SlackStandIn:
         retry_after: int | None = 0,
         error: str | None = None,
         times: int = 1,
+        after_effect: bool = False,
     ) -> None:
-        """Make the next `times` calls of `method` fail with this status or error."""
+        """Make the next `times` calls of `method` fail with this status or error.
+
+        With after_effect the call first does its work (a message is posted) and only then
+        answers the failure: Slack's "posted, then answered 500".
+        """
         if status == 200 and not error:
             raise ValueError("fail_next with status 200 needs an error")
-        failure = _Failure(status, retry_after, error)
+        self._queue(method, _Failure(status, retry_after, error, after_effect), times)
+
+    def drop_next(self, method: str, *, after_effect: bool = True, times: int = 1) -> None:
+        """Close the connection of the next `times` calls of `method` without answering.
+
+        By default the call does its work first: "posted, then the connection dropped".
+        """
+        self._queue(method, _Failure(DROPPED, None, None, after_effect, drop=True), times)
+
+    def _queue(self, method: str, failure: _Failure, times: int) -> None:
         with self._lock:
             self._failures.setdefault(method, deque()).extend([failure] * times)
 
@@ -519,8 +544,14 @@ class SlackStandIn:
 
     def _answer(self, method: str, params: Params, token: str | None) -> Answer:
         queued = self._failures.get(method)
-        if queued:
-            return _failure_answer(queued.popleft())
+        if not queued:
+            return self._serve(method, params, token)
+        failure = queued.popleft()
+        if failure.after_effect:
+            self._serve(method, params, token)
+        return _failure_answer(failure)
+
+    def _serve(self, method: str, params: Params, token: str | None) -> Answer:
         if method == "apps.connections.open":
             if token is None or token != self._app_token:
                 return 200, _error("not_authed" if token is None else "invalid_auth"), {}
@@ -575,7 +606,7 @@ class SlackStandIn:
             "bot_id": BOT_ID,
             "team": self._team_id,
         }
-        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+        for key in ("blocks", "attachments", "metadata", "thread_ts", "files"):
             if params.get(key) is not None:
                 message[key] = params[key]
         return message
@@ -594,12 +625,57 @@ class SlackStandIn:
             "thread_ts": params.get("thread_ts"),
             "user": BOT_USER_ID,
         }
+        if params.get("metadata") is not None:
+            stored["metadata"] = params["metadata"]
         self._messages.setdefault(channel, []).append(copy.deepcopy(stored))
         return {
             "ok": True,
             "channel": channel,
             "ts": ts,
             "message": self._bot_message(params, ts),
+        }
+
+    def _history(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        # Unlike chat.postMessage, reading wants the conversation's id, not a user's.
+        if not channel or channel[0] in "UW":
+            return _error("channel_not_found")
+        if channel in self._not_in:
+            return _error("not_in_channel")
+        top = [m for m in self._messages.get(channel, []) if _is_top_level(m)]
+        return self._page(channel, top[::-1], params)
+
+    def _replies(self, params: Params) -> dict[str, Any]:
+        channel, ts = str(params.get("channel") or ""), params.get("ts")
+        if channel in self._not_in:
+            return _error("not_in_channel")
+        messages = self._messages.get(channel, [])
+        if not ts or not any(m["ts"] == ts for m in messages):
+            return _error("thread_not_found")
+        thread = [m for m in messages if ts in (m["ts"], m.get("thread_ts"))]
+        return self._page(channel, thread, params)
+
+    def _page(self, channel: str, messages: list[dict[str, Any]], params: Params) -> dict[str, Any]:
+        """One page of messages, as conversations.history and .replies answer (cursor paging).
+
+        Like Slack, a message's metadata is shown only when include_all_metadata is set.
+        """
+        limit = int(params.get("limit") or 100)
+        start = int(str(params.get("cursor") or "page_0").removeprefix("page_"))
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
+        shown = []
+        for message in messages[start : start + limit]:
+            listed = self._bot_message(message, message["ts"])
+            if not with_metadata:
+                listed.pop("metadata", None)
+            shown.append(listed)
+        more = start + limit < len(messages)
+        return {
+            "ok": True,
+            "channel": channel,
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"page_{start + limit}" if more else ""},
         }
 
     def _post_ephemeral(self, params: Params) -> dict[str, Any]:
@@ -799,6 +875,18 @@ class SlackStandIn:
                     "size": upload["size"],
                 }
             )
+        channel = params.get("channel_id")
+        if channel:
+            # Sharing the files posts a message (in the thread, with thread_ts) that lists them.
+            shared = {
+                "ts": self._next_ts(),
+                "text": params.get("initial_comment") or "",
+                "blocks": [],
+                "thread_ts": params.get("thread_ts"),
+                "user": BOT_USER_ID,
+                "files": [{k: f[k] for k in ("id", "name", "title")} for f in answered],
+            }
+            self._messages.setdefault(channel, []).append(shared)
         return {"ok": True, "files": answered}
 
 
@@ -818,6 +906,8 @@ def _invalid_arguments(errors: list[str]) -> dict[str, Any]:
 
 
 def _failure_answer(failure: _Failure) -> Answer:
+    if failure.drop:
+        return DROPPED, {}, {}
     headers: dict[str, str] = {}
     if failure.status == 429:
         if failure.retry_after is not None:
@@ -843,6 +933,10 @@ def _message_problem(params: Params) -> dict[str, Any] | None:
     if not any(params.get(key) for key in content):
         return _error("no_text")
     return None
+
+
+def _is_top_level(message: dict[str, Any]) -> bool:
+    return message.get("thread_ts") in (None, message["ts"])
 
 
 def _channel_id(channel: Any) -> str:
@@ -922,6 +1016,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if auth.startswith("Bearer "):
                     token = auth.removeprefix("Bearer ")
                 status, answer, headers = standin._api(parts[1], params, token)
+                if status == DROPPED:
+                    self.close_connection = True  # hang up without a word
+                    return
                 self._send(status, json.dumps(answer), "application/json", headers)
             elif len(parts) == 2 and parts[0] == "response" and self.command == "POST":
                 posted = _parse_params("", content_type, body)

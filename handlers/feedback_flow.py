@@ -4,13 +4,12 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
 from handlers.feedback_parse import LeadRef
 from handlers.modals import Explain, open_modal
-from handlers.replies import send_dm
+from handlers.replies import send_dm, sent_to_response_url
 from handlers.turn import Turn
 from handlers.views import feedback_blocks
 from handlers.views.blocks import Block, Message
@@ -162,15 +161,8 @@ async def tell_user(
     replace_original: bool = False,
 ) -> None:
     """Answer the user where they asked (the response_url), else in a DM from the app."""
-    if response_url:
-        webhook = AsyncWebhookClient(response_url)
-        response = await webhook.send(
-            response_type="ephemeral", replace_original=replace_original, **message.as_kwargs()
-        )
-        if response.status_code == 200:
-            return
-        logger.warning("response_url answered %s; sending a DM instead", response.status_code)
-    await send_dm(client, user_id, message)
+    if not await sent_to_response_url(response_url, message, replace_original=replace_original):
+        await send_dm(client, user_id, message)
 
 
 async def history_of(session: AsyncSession, *, team_id: str, lead: Lead) -> Message:

@@ -352,6 +352,18 @@ async def test_response_url_post_is_recorded(standin: SlackStandIn) -> None:
 
 
 @pytest.mark.asyncio
+async def test_an_expired_response_url_answers_404_and_delivers_nothing(
+    standin: SlackStandIn,
+) -> None:
+    standin.expire_response_url("r8")
+
+    resp = await AsyncWebhookClient(standin.response_url("r8")).send(text="Thanks!")
+
+    assert (resp.status_code, resp.body) == (404, "expired_url")
+    assert standin.responses == []
+
+
+@pytest.mark.asyncio
 async def test_reset_forgets_everything(standin: SlackStandIn, client: AsyncWebClient) -> None:
     standin.bot_not_in("C2")
     standin.fail_next("auth.test", status=500)

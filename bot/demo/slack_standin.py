@@ -341,6 +341,7 @@ class SlackStandIn:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._not_in: set[str] = set()
+        self._expired: set[str] = set()
         self._views: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
 
@@ -492,6 +493,11 @@ class SlackStandIn:
         with self._lock:
             self._users[user_id] = user
 
+    def expire_response_url(self, name: str) -> None:
+        """Answer 404 `expired_url` to later POSTs to this response_url, as Slack does."""
+        with self._lock:
+            self._expired.add(name)
+
     def bot_not_in(self, channel_id: str) -> None:
         """Answer not_in_channel for posts to this channel until the bot joins it."""
         with self._lock:
@@ -505,9 +511,13 @@ class SlackStandIn:
             self._calls.append(ApiCall(method, params, token, copy.deepcopy(body), status))
         return status, body, headers
 
-    def _record_response(self, name: str, body: dict[str, Any]) -> None:
+    def _record_response(self, name: str, body: dict[str, Any]) -> bool:
+        """Record a POST to a response_url; False (and nothing recorded) once it expired."""
         with self._lock:
+            if name in self._expired:
+                return False
             self._responses.append(ResponseUrlPost(name, body))
+            return True
 
     def _record_upload(self, file_id: str, content: bytes) -> bool:
         with self._lock:
@@ -925,10 +935,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, json.dumps(answer), "application/json", headers)
             elif len(parts) == 2 and parts[0] == "response" and self.command == "POST":
                 posted = _parse_params("", content_type, body)
-                standin._record_response(parts[1], posted)
                 # Slack checks blocks sent to a response_url like any message's.
                 blocks = posted.get("blocks")
-                if blocks is not None and block_kit_errors(blocks, surface="message"):
+                if not standin._record_response(parts[1], posted):
+                    self._send(404, "expired_url", "text/plain")
+                elif blocks is not None and block_kit_errors(blocks, surface="message"):
                     self._send(400, "invalid_blocks", "text/plain")
                 else:
                     self._send(200, "ok", "text/plain")

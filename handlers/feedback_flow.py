@@ -104,6 +104,18 @@ async def _only_lead_named(session: AsyncSession, *, team_id: str, name: str) ->
     return exact[0] if len(exact) == 1 else None
 
 
+def lead_choice(found: Found | Ambiguous | None, ref: LeadRef) -> Block | None:
+    """The feedback modal's lead option for what ref found: the lead, or a new lead for an
+    unknown email or CRM id; None when several leads match or an unknown name was given."""
+    if isinstance(found, Found):
+        return feedback_blocks.lead_option(found.lead)
+    if found is None and ref.kind == "email":
+        return feedback_blocks.new_lead_option(ref.value)
+    if found is None and ref.kind == "external_id":
+        return feedback_blocks.new_external_id_option(ref.value)
+    return None
+
+
 def not_found(ref: LeadRef) -> str:
     """What to tell a user whose reference names no lead."""
     if ref.kind == "name":

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.channel_refs import read_channel
 from storage.goal_targets import GoalTargets
 from storage.team_settings import TeamSettings
 
@@ -23,8 +24,12 @@ HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
-    "LEADLOOP_SHARED_CHANNEL": "a Slack channel id such as C0123456789",
-    "LEADLOOP_DIGEST_CHANNEL": "a Slack channel id such as C0123456789",
+    "LEADLOOP_SHARED_CHANNEL": (
+        "a channel id such as C0123456789, a link to the channel, or its #name"
+    ),
+    "LEADLOOP_DIGEST_CHANNEL": (
+        "a channel id such as C0123456789, a link to the channel, or its #name"
+    ),
     "LEADLOOP_DIGEST_DAY": "a weekday: mon, tue, wed, thu, fri, sat or sun",
     "LEADLOOP_DIGEST_TIME": "a 24-hour time such as 09:00",
     "LEADLOOP_NUDGE_DAYS": "weekdays such as mon-fri or mon,wed,fri",
@@ -45,7 +50,6 @@ HINTS: dict[str, str] = {
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 MIN_SECRET_LENGTH = 16
@@ -172,11 +176,13 @@ class Settings(BaseSettings):
     @field_validator("shared_channel", "digest_channel", mode="before")
     @classmethod
     def _channel(cls, value: Any) -> Any:
+        """An id (also from Slack's encoding or a link), or `#name` for start-up to resolve."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not _CHANNEL_RE.match(value.strip()):
-            raise ValueError("not a channel id")
-        return value.strip()
+        ref = read_channel(value) if isinstance(value, str) else None
+        if ref is None:
+            raise ValueError("not a channel")
+        return ref.describe()
 
     @field_validator("digest_day")
     @classmethod

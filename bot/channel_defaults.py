@@ -25,6 +25,16 @@ _FIELDS = (
 )
 
 
+def _why(exc: Exception) -> str:
+    """Slack's error code (with the fix for a missing scope), or the kind of failure."""
+    if not isinstance(exc, SlackApiError):
+        return type(exc).__name__
+    code = str(exc.response.get("error"))
+    if code == "missing_scope":
+        return "missing_scope: reinstall the app from app.yaml for channels:read and groups:read"
+    return code
+
+
 async def _resolve(client: AsyncWebClient, env: str, ref: ChannelRef) -> str | None:
     """The id of the channel ref names, or None when leadloop cannot see it (warned)."""
     try:
@@ -35,12 +45,13 @@ async def _resolve(client: AsyncWebClient, env: str, ref: ChannelRef) -> str | N
         logger.warning("%s: %s", env, cannot_see(ref))
         return None
     except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        why = _why(exc)
         if ref.name is not None:
             raise SettingsError(
                 f"{env} names a channel, {ref.describe()}, and Slack could not be asked which "
-                f"one it is ({type(exc).__name__}): set its id or link instead, or try again."
+                f"one it is ({why}): set its id or link instead, or try again."
             ) from None
-        logger.warning("%s: could not look up %s (%s)", env, ref.describe(), type(exc).__name__)
+        logger.warning("%s: could not look up %s (%s)", env, ref.describe(), why)
         return None
     if ref.name is not None:
         logger.info("%s: #%s is %s", env, ref.name, channel.id)

@@ -71,3 +71,13 @@ def test_serve_stops_on_a_channel_name_that_matches_nothing(
     assert err.count("\n") == 1 and err.startswith(
         "leadloop: LEADLOOP_SHARED_CHANNEL: no channel #nope that leadloop can see"
     )
+
+
+async def test_a_name_slack_cannot_be_asked_about_says_why(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    standin.fail_next("conversations.list", status=200, error="missing_scope")
+    settings = deps.settings.model_copy(update={"shared_channel": "#sales"})
+    with pytest.raises(SettingsError, match="reinstall the app from app.yaml") as raised:
+        await resolve_default_channels(settings, job_client(deps))
+    assert "set its id or link instead" in str(raised.value)

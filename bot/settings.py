@@ -17,8 +17,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.slack_ids import is_channel_id
+from storage.channel_refs import read_channel
 from storage.team_settings import (
+    DIGEST_CHANNELS_MAX,
     FIELD_BY_ENV,
     TEAM_SETTING_FIELDS,
     TeamSettings,
@@ -34,7 +35,9 @@ HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
-    "LEADLOOP_SHARED_CHANNEL": "a Slack channel id such as C0123456789",
+    "LEADLOOP_SHARED_CHANNEL": (
+        "a channel id such as C0123456789, a link to the channel, or its #name"
+    ),
     "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
@@ -44,6 +47,24 @@ HINTS: dict[str, str] = {
 }
 
 MIN_SECRET_LENGTH = 16
+
+
+def _digest_channels(value: Any, parse: Any) -> tuple[str, ...]:
+    """Digest channels as the environment may write them: ids, links or `#names`.
+
+    Ids (also from links) are held to the settings modal's rules by parse; a `#name` is kept
+    as written for start-up to resolve with Slack (bot.channel_defaults).
+    """
+    if not isinstance(value, str):
+        return tuple(parse(value))
+    refs = [read_channel(part) for part in value.split(",") if part.strip()]
+    if len(refs) > DIGEST_CHANNELS_MAX:
+        raise ValueError("too many channels")
+    named = [ref for ref in refs if ref is not None]
+    if len(named) < len(refs):
+        raise ValueError("not a list of channels")
+    ids = iter(parse(",".join(ref.id for ref in named if ref.id)))
+    return tuple(next(ids) if ref.id else ref.describe() for ref in named)
 
 
 class SettingsError(Exception):
@@ -115,7 +136,11 @@ class Settings(BaseSettings):
     @classmethod
     def _team_setting(cls, value: Any, info: ValidationInfo) -> Any:
         field = FIELD_BY_ENV.get(_ENV_BY_FIELD.get(info.field_name or "", ""))
-        return value if field is None else field.parse(value)
+        if field is None:
+            return value
+        if field.name == "digest_channels":
+            return _digest_channels(value, field.parse)
+        return field.parse(value)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
@@ -158,11 +183,13 @@ class Settings(BaseSettings):
     @field_validator("shared_channel", mode="before")
     @classmethod
     def _channel(cls, value: Any) -> Any:
+        """An id (also from Slack's encoding or a link), or `#name` for start-up to resolve."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not is_channel_id(value.strip()):
-            raise ValueError("not a channel id")
-        return value.strip()
+        ref = read_channel(value) if isinstance(value, str) else None
+        if ref is None:
+            raise ValueError("not a channel")
+        return ref.describe()
 
     @field_validator("log_level")
     @classmethod

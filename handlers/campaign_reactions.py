@@ -14,7 +14,14 @@ from bot.deps import Deps
 from handlers.campaign_form import read_comment
 from handlers.clicked import clicked_campaign
 from handlers.modals import open_modal
-from handlers.replies import action_id, action_row_id, permalink, reply_privately, send_dm
+from handlers.replies import (
+    action_id,
+    action_row_id,
+    permalink,
+    reply_privately,
+    send_dm,
+    tell_clicker,
+)
 from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from storage.campaigns import get_campaign
@@ -161,8 +168,17 @@ class PreviewReactions:
         if campaign is None or campaign_id is None:
             await reply_privately(turn.respond, campaign_blocks.notice(_GONE))
             return
-        await reply_privately(turn.respond, campaign_blocks.ready_noted(campaign))
-        await self._counts.refresh(turn.client, team_id=turn.team_id, campaign_id=campaign_id)
+        # The click counts whatever becomes of the thanks: both go out side by side.
+        await asyncio.gather(
+            tell_clicker(
+                turn.client,
+                response_url=turn.response_url,
+                channel=campaign.channel_id,
+                user_id=turn.user_id,
+                message=campaign_blocks.ready_noted(campaign),
+            ),
+            self._counts.refresh(turn.client, team_id=turn.team_id, campaign_id=campaign_id),
+        )
 
     async def question_or_concern(self, turn: Turn) -> None:
         """Open the small modal where the clicker types the question or the concern."""

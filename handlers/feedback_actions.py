@@ -9,8 +9,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
 from handlers.clicked import clicked_lead
+from handlers.feedback_checks import (
+    CAMPAIGN_GONE,
+    LEAD_GONE,
+    Pending,
+    check_and_record,
+    pending_lead_option,
+    read_pending,
+    read_verdict,
+)
 from handlers.feedback_flow import (
     SORRY,
+    FeedbackRefused,
     Found,
     history_of,
     open_feedback_modal,
@@ -29,12 +39,10 @@ from storage.feedback import (
     undo_feedback,
 )
 from storage.leads import get_lead
-from storage.models import NOTE_MAX, Lead
-from storage.vocabulary import LeadStatus, Rating, Reason
+from storage.models import Lead
 
 logger = logging.getLogger(__name__)
 
-_LEAD_GONE = "That lead is not in this workspace any more."
 _BROKEN = "That button is out of date or broken; nothing changed."
 
 _UNDO_REFUSALS = {
@@ -58,13 +66,7 @@ def read_pick(value: str) -> tuple[int, str, FeedbackInput | None] | None:
             return None
         if then != "record":
             return lead_id, then, None
-        given = FeedbackInput(
-            rating=Rating(verdict["rating"]),
-            status=LeadStatus(verdict["status"]) if verdict.get("status") else None,
-            reason=Reason(verdict["reason"]) if verdict.get("reason") else None,
-            note=str(verdict.get("note") or "")[:NOTE_MAX],
-            campaign_id=int(verdict["campaign_id"]) if verdict.get("campaign_id") else None,
-        )
+        given = read_verdict(verdict)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return lead_id, then, given
@@ -137,7 +139,7 @@ async def _answer_pick(
     async with turn.deps.sessions.begin() as session:
         lead = await get_lead(session=session, team_id=turn.team_id, lead_id=lead_id)
         if lead is None:
-            return feedback_blocks.notice(_LEAD_GONE)
+            return feedback_blocks.notice(LEAD_GONE)
         if then == "show":
             return await history_of(session, team_id=turn.team_id, lead=lead)
         if given is not None:
@@ -170,12 +172,52 @@ async def pick_lead(turn: Turn) -> None:
     await open_feedback_modal(turn, lead=feedback_blocks.lead_option(answer))
 
 
+async def _pending(turn: Turn) -> Pending | None:
+    """The feedback the clicked answer button holds back; None (and the clicker told) if broken."""
+    pending = read_pending(action_value(turn.body))
+    if pending is None:
+        await reply_privately(turn.respond, feedback_blocks.notice(_BROKEN))
+    return pending
+
+
+async def answer_question(turn: Turn) -> None:
+    """Carry on with the feedback a question held back: record it, or ask the next question."""
+    await turn.ack()
+    pending = await _pending(turn)
+    if pending is None:
+        return
+    try:
+        async with turn.deps.sessions.begin() as session:
+            answer = await check_and_record(
+                session, turn.deps, team_id=turn.team_id, author=turn.user_id, pending=pending
+            )
+    except FeedbackRefused as refused:
+        answer = feedback_blocks.problem(refused.message)
+    except Exception:
+        logger.exception("an answer to a feedback question failed")
+        answer = feedback_blocks.notice(SORRY)
+    await turn.respond(response_type="ephemeral", replace_original=True, **answer.as_kwargs())
+
+
+async def edit_question(turn: Turn) -> None:
+    """Open the feedback modal with what a question held back, to change it there."""
+    await turn.ack()
+    pending = await _pending(turn)
+    if pending is None:
+        return
+    async with turn.deps.sessions() as session:
+        lead = await pending_lead_option(
+            session, turn.deps, team_id=turn.team_id, author=turn.user_id, pending=pending
+        )
+    await open_feedback_modal(turn, lead=lead, initial=pending.given)
+
+
 async def give_feedback(turn: Turn) -> None:
     """Open the feedback modal for the lead on the button."""
     await turn.ack()
     lead = await clicked_lead(turn)
     if lead is None:
-        await reply_privately(turn.respond, feedback_blocks.notice(_LEAD_GONE))
+        await reply_privately(turn.respond, feedback_blocks.notice(LEAD_GONE))
         return
     await open_feedback_modal(turn, lead=feedback_blocks.lead_option(lead))
 
@@ -195,7 +237,7 @@ async def _record_pick(
         and await get_campaign(session=session, team_id=team_id, campaign_id=given.campaign_id)
         is None
     ):
-        return feedback_blocks.notice("That campaign is not in this workspace any more.")
+        return feedback_blocks.notice(CAMPAIGN_GONE)
     return await record_and_confirm(
         session, team_id=team_id, author=user_id, found=Found(lead), given=given, deps=deps
     )
@@ -207,3 +249,5 @@ def register(app: AsyncApp) -> None:
     app.action(ids.FEEDBACK_EDIT)(edit)
     app.action(re.compile(f"^{re.escape(ids.FEEDBACK_PICK_LEAD_PREFIX)}\\d+$"))(pick_lead)
     app.action(ids.FEEDBACK_OPEN_MODAL)(give_feedback)
+    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_ANSWER_PREFIX)}\\d+$"))(answer_question)
+    app.action(ids.FEEDBACK_ANSWER_EDIT)(edit_question)

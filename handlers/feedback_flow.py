@@ -4,13 +4,12 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
 from handlers.feedback_parse import LeadRef
 from handlers.modals import Explain, open_modal
-from handlers.replies import send_dm
+from handlers.replies import send_dm, sent_to_response_url
 from handlers.turn import Turn
 from handlers.views import feedback_blocks
 from handlers.views.blocks import Block, Message
@@ -105,6 +104,18 @@ async def _only_lead_named(session: AsyncSession, *, team_id: str, name: str) ->
     return exact[0] if len(exact) == 1 else None
 
 
+def lead_choice(found: Found | Ambiguous | None, ref: LeadRef) -> Block | None:
+    """The feedback modal's lead option for what ref found: the lead, or a new lead for an
+    unknown email or CRM id; None when several leads match or an unknown name was given."""
+    if isinstance(found, Found):
+        return feedback_blocks.lead_option(found.lead)
+    if found is None and ref.kind == "email":
+        return feedback_blocks.new_lead_option(ref.value)
+    if found is None and ref.kind == "external_id":
+        return feedback_blocks.new_external_id_option(ref.value)
+    return None
+
+
 def not_found(ref: LeadRef) -> str:
     """What to tell a user whose reference names no lead."""
     if ref.kind == "name":
@@ -162,15 +173,8 @@ async def tell_user(
     replace_original: bool = False,
 ) -> None:
     """Answer the user where they asked (the response_url), else in a DM from the app."""
-    if response_url:
-        webhook = AsyncWebhookClient(response_url)
-        response = await webhook.send(
-            response_type="ephemeral", replace_original=replace_original, **message.as_kwargs()
-        )
-        if response.status_code == 200:
-            return
-        logger.warning("response_url answered %s; sending a DM instead", response.status_code)
-    await send_dm(client, user_id, message)
+    if not await sent_to_response_url(response_url, message, replace_original=replace_original):
+        await send_dm(client, user_id, message)
 
 
 async def history_of(session: AsyncSession, *, team_id: str, lead: Lead) -> Message:

@@ -20,6 +20,8 @@ from storage.vocabulary import (
     LeadStatus,
     Rating,
     Reason,
+    Word,
+    near_word,
     parse_rating,
     parse_reason,
     parse_status,
@@ -70,6 +72,14 @@ class OpenModal:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A word read as the vocabulary word it is a slip of."""
+
+    typed: str
+    meant: Word
+
+
+@dataclass(frozen=True)
 class QuickFeedback:
     """Record feedback straight from the command line."""
 
@@ -79,6 +89,7 @@ class QuickFeedback:
     reason: Reason | None = None
     campaign_slug: str | None = None
     note: str = ""
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,12 +153,13 @@ def parse_lead(word: str, *, quoted: bool) -> LeadRef | ParseError:
     )
 
 
+def _names_a_word(word: str) -> bool:
+    """Whether word is a rating, status or reason as typed (or one of their aliases)."""
+    return any(parse(word) for parse in (parse_rating, parse_status, parse_reason))
+
+
 def _is_vocabulary(word: str) -> bool:
-    return any(parse(word) for parse in (parse_rating, parse_status, parse_reason)) or word in {
-        "mine",
-        "show",
-        "help",
-    }
+    return _names_a_word(word) or word in {"mine", "show", "help"}
 
 
 def _campaign_slug(word: str) -> str | None:
@@ -159,8 +171,11 @@ def _campaign_slug(word: str) -> str | None:
     return None
 
 
-def parse_command(text: str) -> Command | ParseError:
-    """Read the command text into what the user asked for, or say what is wrong."""
+def parse_command(text: str, *, near_misses: bool = True) -> Command | ParseError:
+    """Read the command text into what the user asked for, or say what is wrong.
+
+    Without near_misses, a slip of a vocabulary word starts the note, as any unknown word.
+    """
     if len(text) > TEXT_MAX:
         return ParseError(
             f"That is {len(text):,} characters; the command takes at most {TEXT_MAX:,}."
@@ -187,18 +202,44 @@ def parse_command(text: str) -> Command | ParseError:
         return lead
     if len(tokens) == 1:
         return OpenModal(lead)
-    return _parse_verdict(text, lead, tokens[1:], previous_end=tokens[0][2])
+    return _parse_verdict(
+        text, lead, tokens[1:], previous_end=tokens[0][2], near_misses=near_misses
+    )
+
+
+def _open_kinds(
+    rating: Rating | None, status: LeadStatus | None, reason: Reason | None
+) -> list[type[Word]]:
+    """The kinds of word the verdict still lacks."""
+    taken = (rating, status, reason)
+    return [
+        kind for kind, word in zip((Rating, LeadStatus, Reason), taken, strict=True) if not word
+    ]
 
 
 def _parse_verdict(
-    text: str, lead: LeadRef, tokens: list[tuple[str, bool, int]], *, previous_end: int
+    text: str,
+    lead: LeadRef,
+    tokens: list[tuple[str, bool, int]],
+    *,
+    previous_end: int,
+    near_misses: bool,
 ) -> QuickFeedback | ParseError:
     rating: Rating | None = None
     status: LeadStatus | None = None
     reason: Reason | None = None
     slug: str | None = None
+    corrections: list[Correction] = []
     note_start = len(text)
     for word, quoted, end in tokens:
+        near = (
+            near_word(word, _open_kinds(rating, status, reason))
+            if near_misses and not quoted and not _names_a_word(word)
+            else None
+        )
+        if near is not None:
+            corrections.append(Correction(word, near))
+            word = near.value
         if not quoted and rating is None and (found := parse_rating(word)):
             rating = found
         elif not quoted and status is None and (found_status := parse_status(word)):
@@ -220,4 +261,4 @@ def _parse_verdict(
     note = text[note_start:].strip()
     if len(note) > NOTE_MAX:
         return ParseError(f"The note is {len(note):,} characters; the limit is {NOTE_MAX:,}.")
-    return QuickFeedback(lead, rating, status, reason, slug, note)
+    return QuickFeedback(lead, rating, status, reason, slug, note, tuple(corrections))

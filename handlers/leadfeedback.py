@@ -4,23 +4,24 @@ Whatever the user is shown as recorded is committed before the answer goes out.
 """
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from handlers.feedback_checks import Pending, check_and_record, pending_value
 from handlers.feedback_flow import (
     SORRY,
     Ambiguous,
     FeedbackRefused,
-    Found,
     campaign_by_slug,
     find_lead,
     history_of,
+    lead_choice,
     not_found,
     open_feedback_modal,
-    record_and_confirm,
 )
 from handlers.feedback_parse import (
     Help,
@@ -32,10 +33,11 @@ from handlers.feedback_parse import (
     parse_command,
 )
 from handlers.turn import Turn
-from handlers.views import feedback_blocks
+from handlers.views import feedback_blocks, feedback_questions
 from handlers.views.blocks import Block, Message
 from storage.feedback import FeedbackInput
 from storage.leads import open_leads_of
+from storage.models import Campaign
 from storage.team_settings import effective_settings
 
 logger = logging.getLogger(__name__)
@@ -50,28 +52,50 @@ class _Prefill:
     lead: Block | None = None
 
 
-async def _quick_feedback(deps: Deps, *, team_id: str, user_id: str, cmd: QuickFeedback) -> Message:
+async def _given(
+    session: AsyncSession, *, team_id: str, cmd: QuickFeedback
+) -> tuple[FeedbackInput, Campaign | None]:
+    """The verdict the command gives, and the #campaign it names."""
+    campaign = await campaign_by_slug(session, team_id=team_id, slug=cmd.campaign_slug)
+    given = FeedbackInput(
+        rating=cmd.rating,
+        status=cmd.status,
+        reason=cmd.reason,
+        note=cmd.note,
+        campaign_id=campaign.id if campaign else None,
+    )
+    return given, campaign
+
+
+async def _did_you_mean(
+    session: AsyncSession, *, team_id: str, cmd: QuickFeedback, text: str
+) -> Message:
+    """Ask about the words read as slips, offering the words as typed when they still work."""
+    given, campaign = await _given(session, team_id=team_id, cmd=cmd)
+    as_typed = parse_command(text, near_misses=False)
+    keep = None
+    if isinstance(as_typed, QuickFeedback):
+        typed_given, _ = await _given(session, team_id=team_id, cmd=as_typed)
+        keep = pending_value(Pending(typed_given, ref=cmd.lead))
+    return feedback_questions.did_you_mean(
+        [(c.typed, c.meant) for c in cmd.corrections],
+        given,
+        campaign,
+        lead=cmd.lead.describe(),
+        record=pending_value(Pending(given, ref=cmd.lead)),
+        keep=keep,
+    )
+
+
+async def _quick_feedback(
+    deps: Deps, *, team_id: str, user_id: str, cmd: QuickFeedback, text: str
+) -> Message:
     async with deps.sessions.begin() as session:
-        campaign = await campaign_by_slug(session, team_id=team_id, slug=cmd.campaign_slug)
-        given = FeedbackInput(
-            rating=cmd.rating,
-            status=cmd.status,
-            reason=cmd.reason,
-            note=cmd.note,
-            campaign_id=campaign.id if campaign else None,
-        )
-        found = await find_lead(
-            session, team_id=team_id, ref=cmd.lead, author=user_id, deps=deps, create=True
-        )
-        if found is None:
-            raise FeedbackRefused(not_found(cmd.lead))
-        if isinstance(found, Ambiguous):
-            pending = {k: v for k, v in asdict(given).items() if v not in (None, "")}
-            return feedback_blocks.candidates(
-                cmd.lead.describe(), found.leads, then="record", verdict=pending
-            )
-        return await record_and_confirm(
-            session, team_id=team_id, author=user_id, found=found, given=given, deps=deps
+        if cmd.corrections:
+            return await _did_you_mean(session, team_id=team_id, cmd=cmd, text=text)
+        given, _ = await _given(session, team_id=team_id, cmd=cmd)
+        return await check_and_record(
+            session, deps, team_id=team_id, author=user_id, pending=Pending(given, ref=cmd.lead)
         )
 
 
@@ -110,18 +134,17 @@ async def _modal_target(
         found = await find_lead(
             session, team_id=team_id, ref=cmd.lead, author=user_id, deps=deps, create=False
         )
-    if isinstance(found, Found):
-        return _Prefill(feedback_blocks.lead_option(found.lead))
     if isinstance(found, Ambiguous):
         return feedback_blocks.candidates(cmd.lead.describe(), found.leads, then="modal")
-    if cmd.lead.kind == "email":
-        return _Prefill(feedback_blocks.new_lead_option(cmd.lead.value))
-    if cmd.lead.kind == "external_id":
-        return _Prefill(feedback_blocks.new_external_id_option(cmd.lead.value))
-    raise FeedbackRefused(not_found(cmd.lead))
+    choice = lead_choice(found, cmd.lead)
+    if choice is None:
+        raise FeedbackRefused(not_found(cmd.lead))
+    return _Prefill(choice)
 
 
-async def _answer(deps: Deps, parsed: Any, *, team_id: str, user_id: str) -> Message | _Prefill:
+async def _answer(
+    deps: Deps, parsed: Any, *, team_id: str, user_id: str, text: str
+) -> Message | _Prefill:
     """The ephemeral answer to the command, or the modal's prefill when a modal should open."""
     if isinstance(parsed, ParseError):
         return feedback_blocks.problem(parsed.message)
@@ -132,7 +155,7 @@ async def _answer(deps: Deps, parsed: Any, *, team_id: str, user_id: str) -> Mes
     if isinstance(parsed, ShowLead):
         return await _show(deps, team_id=team_id, user_id=user_id, cmd=parsed)
     if isinstance(parsed, QuickFeedback):
-        return await _quick_feedback(deps, team_id=team_id, user_id=user_id, cmd=parsed)
+        return await _quick_feedback(deps, team_id=team_id, user_id=user_id, cmd=parsed, text=text)
     return await _modal_target(deps, team_id=team_id, user_id=user_id, cmd=parsed)
 
 
@@ -140,7 +163,13 @@ async def leadfeedback(turn: Turn) -> None:
     """Answer `/leadfeedback` in the ack when the answer is quick, else open the modal."""
     parsed = parse_command(turn.command_text)
     try:
-        answer = await _answer(turn.deps, parsed, team_id=turn.team_id, user_id=turn.user_id)
+        answer = await _answer(
+            turn.deps,
+            parsed,
+            team_id=turn.team_id,
+            user_id=turn.user_id,
+            text=turn.command_text,
+        )
     except FeedbackRefused as refused:
         answer = feedback_blocks.problem(refused.message)
     except Exception:

@@ -4,10 +4,12 @@ import logging
 import re
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from handlers.views.blocks import Message
 
@@ -40,6 +42,48 @@ def action_row_id(body: dict[str, Any]) -> int | None:
 async def reply_privately(respond: AsyncRespond, message: Message) -> None:
     """An ephemeral answer to the clicker that leaves the clicked message as it is."""
     await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
+
+
+async def sent_to_response_url(
+    response_url: str | None, message: Message, *, replace_original: bool = False
+) -> bool:
+    """Answer the user ephemerally through a response_url; False when there is none, or it
+    has expired, was used up or could not be reached (the failure is logged, not raised)."""
+    if not response_url:
+        return False
+    webhook = AsyncWebhookClient(response_url)
+    try:
+        answer = await webhook.send(
+            response_type="ephemeral", replace_original=replace_original, **message.as_kwargs()
+        )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        logger.warning("the response_url could not be reached: %s", type(exc).__name__)
+        return False
+    if answer.status_code != 200:
+        logger.warning("the response_url answered %s %s", answer.status_code, answer.body[:40])
+        return False
+    return True
+
+
+async def tell_clicker(
+    client: AsyncWebClient,
+    *,
+    response_url: str | None,
+    channel: str | None,
+    user_id: str,
+    message: Message,
+) -> None:
+    """An ephemeral answer to whoever clicked a button in channel: through the click's
+    response_url, else (expired, unreachable) with chat.postEphemeral; never raises."""
+    if await sent_to_response_url(response_url, message):
+        return
+    if channel is None:
+        await send_dm(client, user_id, message)
+        return
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user_id, **message.as_kwargs())
+    except SlackApiError as exc:
+        logger.error("could not answer %s in %s: %s", user_id, channel, exc.response.get("error"))
 
 
 async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:

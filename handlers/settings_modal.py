@@ -5,14 +5,17 @@ submission asks Slack again who the submitter is and refuses anyone who is not a
 that moment, before anything is written.
 """
 
+import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.channels import channel_problem
 from handlers.home_flow import explain_on_home, refresh_home
 from handlers.modals import open_modal
 from handlers.turn import Turn
 from handlers.views import ids, settings_blocks
+from storage.channel_refs import ChannelRef
 from storage.team_settings import SettingsChange, save_team_settings
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,10 @@ async def save_settings(turn: Turn) -> None:
     if isinstance(change, dict):
         await turn.ack(response_action="errors", errors=change)
         return
+    unusable = await _unusable_channel(turn, change.digest_channels)
+    if unusable is not None:
+        await turn.ack(response_action="errors", errors={_FIRST_BLOCK: unusable})
+        return
     try:
         refusal = await _save(turn, change)
     except Exception:
@@ -51,6 +58,14 @@ async def save_settings(turn: Turn) -> None:
         return
     await turn.ack()
     await refresh_home(turn, notice=await _reschedule(turn))
+
+
+async def _unusable_channel(turn: Turn, channels: tuple[str, ...]) -> str | None:
+    """Why leadloop could not post the digest in one of the channels (the first), or None."""
+    problems = await asyncio.gather(
+        *(channel_problem(turn.client, ChannelRef(id=channel)) for channel in channels)
+    )
+    return next((problem for problem in problems if problem is not None), None)
 
 
 async def _save(turn: Turn, change: SettingsChange) -> str | None:

@@ -8,7 +8,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert_ignoring_conflicts
 from storage.models import Feedback, Lead
+from storage.near_misses import near_email
 from storage.vocabulary import OPEN_STATUSES
+
+# How many addresses with the same name or domain are weighed against a new one.
+_NEAR_EMAILS_MAX = 500
 
 
 async def get_lead(*, session: AsyncSession, team_id: str, lead_id: int | None) -> Lead | None:
@@ -23,6 +27,30 @@ async def find_lead_by_email(*, session: AsyncSession, team_id: str, email: str)
     """The team's lead with this email (case-insensitive), or None."""
     statement = select(Lead).where(Lead.team_id == team_id, Lead.email == email.lower())
     return (await session.exec(statement)).first()
+
+
+async def find_lead_by_near_email(
+    *, session: AsyncSession, team_id: str, email: str
+) -> Lead | None:
+    """The team's one lead whose email this one is a slip of (storage.near_misses), or None.
+
+    Only addresses with the same name or the same domain are read, so the slip is weighed
+    against a few rows, not the whole table.
+    """
+    local, _, domain = email.lower().partition("@")
+    same_name_or_domain = or_(
+        col(Lead.email).startswith(f"{local}@", autoescape=True),
+        col(Lead.email).endswith(f"@{domain}", autoescape=True),
+    )
+    statement = (
+        select(Lead)
+        .where(Lead.team_id == team_id, same_name_or_domain)
+        .order_by(col(Lead.id))
+        .limit(_NEAR_EMAILS_MAX)
+    )
+    leads = {lead.email: lead for lead in (await session.exec(statement)).all() if lead.email}
+    meant = near_email(email.lower(), leads)
+    return leads[meant] if meant is not None else None
 
 
 async def find_lead_by_external_id(

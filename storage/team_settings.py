@@ -142,8 +142,8 @@ TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
         "digest_channels",
         "LEADLOOP_DIGEST_CHANNEL",
         "Digest channels",
-        f"up to {DIGEST_CHANNELS_MAX} Slack channel ids separated by commas, such as "
-        "C0123456789 (channels, not direct messages)",
+        f"up to {DIGEST_CHANNELS_MAX} channels separated by commas: ids such as C0123456789, "
+        "links to them or #names (channels, not direct messages)",
         partial(
             _ids, valid=partial(is_channel_id, direct_messages=False), limit=DIGEST_CHANNELS_MAX
         ),

@@ -5,8 +5,11 @@ type (`🔥` for hot, `dq` for disqualified, `no-budget` for budget). Matching i
 case-insensitive and ignores emoji variation selectors.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
+
+from storage.near_misses import nearest, slips_allowed
 
 
 class Rating(StrEnum):
@@ -173,6 +176,75 @@ def parse_status(word: str) -> LeadStatus | None:
 def parse_reason(word: str) -> Reason | None:
     """The reason a word names, or None."""
     return _lookup(word, Reason, REASON_ALIASES)
+
+
+Word = Rating | LeadStatus | Reason
+
+# Aliases shorter than this (`h`, `dq`, `mtg`) are too close to too many words to be aimed at.
+_SUGGESTED_ALIAS_MIN = 4
+_SPELLINGS: dict[type[StrEnum], dict[str, StrEnum]] = {
+    enum: {member.value: member for member in enum}
+    | {alias: member for alias, member in aliases.items() if len(alias) >= _SUGGESTED_ALIAS_MIN}
+    for enum, aliases in (
+        (Rating, RATING_ALIASES),
+        (LeadStatus, STATUS_ALIASES),
+        (Reason, REASON_ALIASES),
+    )
+}
+
+
+def near_word(word: str, kinds: Iterable[type[Word]]) -> Word | None:
+    """The rating, status or reason (of kinds) that word is an unambiguous slip of, or None."""
+    key = _key(word)
+    if key.startswith("#") or "@" in key:
+        return None
+    choices: dict[str, StrEnum] = {}
+    for kind in kinds:
+        choices |= _SPELLINGS[kind]
+    found = nearest(key, choices, max_slips=slips_allowed(key))
+    return found if isinstance(found, Rating | LeadStatus | Reason) else None
+
+
+def _against(word: Word, others: Iterable[Word], why: str) -> dict[frozenset[Word], str]:
+    return {frozenset({word, other}): why for other in others}
+
+
+# Pairs of words that cannot both be true of one lead; each with why, for the question asked.
+_NOT_FOR_A_RIGHT_LEAD = (
+    Reason.NO_RESPONSE,
+    Reason.WRONG_PERSONA,
+    Reason.NOT_A_FIT,
+    Reason.DUPLICATE,
+    Reason.BAD_DATA,
+)
+CONTRADICTIONS: dict[frozenset[Word], str] = {
+    **_against(
+        Rating.HOT,
+        (Reason.BUDGET, Reason.TIMING, *_NOT_FOR_A_RIGHT_LEAD),
+        "a reason says why a lead is not hot",
+    ),
+    **_against(Rating.HOT, (LeadStatus.DISQUALIFIED,), "a disqualified lead is not sales-ready"),
+    **_against(
+        Rating.JUNK,
+        (LeadStatus.WON, LeadStatus.QUALIFIED),
+        "junk should never have been handed over",
+    ),
+    **_against(Rating.COLD, (LeadStatus.WON,), "cold means real, but not now"),
+    **_against(LeadStatus.WON, _NOT_FOR_A_RIGHT_LEAD, "a won lead was the right lead"),
+}
+
+
+def contradiction(
+    rating: Rating | None, status: LeadStatus | None, reason: Reason | None
+) -> tuple[Word, Word, str] | None:
+    """The first pair of the verdict's words that contradict each other, and why; or None."""
+    words = [w for w in (rating, status, reason) if w is not None]
+    for position, first in enumerate(words):
+        for second in words[position + 1 :]:
+            why = CONTRADICTIONS.get(frozenset({first, second}))
+            if why is not None:
+                return first, second, why
+    return None
 
 
 class ReactionKind(StrEnum):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -403,6 +404,35 @@ async def test_ready_records_the_reaction_and_updates_the_count(
     assert "ready to sell" in noted.body["text"]
     update = slack.standin.calls_to("chat.update")[-1]
     assert update.params["ts"] == ts and update.response["ok"]
+
+
+def unreachable_url() -> str:
+    """A response_url on a loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/response/gone"
+
+
+@pytest.mark.parametrize("failure", ["expired", "unreachable"])
+async def test_ready_counts_and_redraws_even_when_the_private_reply_cannot_be_sent(
+    slack: SlackDriver, deps: Deps, failure: str
+) -> None:
+    campaign, ts = await post_preview(slack, deps)
+    slack.standin.expire_response_url("click")
+    response_url = unreachable_url() if failure == "unreachable" else None
+    extra = {"response_url": response_url} if response_url else {}
+    response = await slack.click(
+        ids.CAMPAIGN_READY, str(campaign.id), user=REP, message_ts=ts, **extra
+    )
+    assert response.status_code == 200
+    await wait_until(lambda: "Ready to sell: *1*" in counts_on(slack.standin, ts), "count 1")
+    [reaction] = await all_rows(deps, CampaignReaction)
+    assert (reaction.user_id, reaction.kind) == (REP, "ready")
+    # The thanks reaches the clicker another way: an ephemeral in the preview's channel.
+    [ephemeral] = await slack.standin.wait_for("chat.postEphemeral")
+    assert (ephemeral.params["channel"], ephemeral.params["user"]) == (CHANNEL, REP)
+    assert "ready to sell" in ephemeral.params["text"]
 
 
 async def test_twenty_people_clicking_ready_at_once_are_all_counted(

@@ -90,3 +90,49 @@ def test_errors_say_what_is_wrong(text: str, message: str) -> None:
 def test_mine_with_extra_words_is_a_crm_id_lead() -> None:
     parsed = parse_command("mine extra")
     assert isinstance(parsed, ParseError) and parsed.message.startswith("`mine` is not a lead")
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("a@b.co hto", {"rating": "hot"}),
+        ("a@b.co HOTT", {"rating": "hot"}),
+        ("a@b.co jnuk", {"rating": "junk"}),
+        ("a@b.co warm wrong-persna", {"reason": "wrong-persona"}),
+        ("a@b.co warm no-budgte", {"reason": "budget"}),
+        ("a@b.co cold qualifed", {"status": "qualified"}),
+        ("a@b.co cold exsiting-customer", {"reason": "existing-customer"}),
+    ],
+)
+def test_an_unambiguous_slip_is_read_as_the_word_and_noted(
+    text: str, meant: dict[str, str]
+) -> None:
+    parsed = parse_command(text)
+    assert isinstance(parsed, QuickFeedback) and parsed.note == ""
+    [correction] = parsed.corrections
+    assert correction.typed == text.split()[-1] and correction.meant == next(iter(meant.values()))
+    for field, value in meant.items():
+        assert getattr(parsed, field) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a@b.co hot last week",  # one wrong letter in a short word makes another word
+        "a@b.co hot told me to call back",
+        "a@b.co hot spoke to procurement",  # far from every word
+        "a@b.co hot cold call",  # a second rating is not a slip of a word still missing
+        'a@b.co hot "wrong-persna"',  # quoted words are the note
+    ],
+)
+def test_words_that_are_not_slips_stay_the_note(text: str) -> None:
+    parsed = parse_command(text)
+    assert isinstance(parsed, QuickFeedback) and parsed.corrections == ()
+    assert parsed.note and text.endswith(parsed.note)
+
+
+def test_without_near_misses_a_slip_starts_the_note() -> None:
+    parsed = parse_command("a@b.co warm wrong-persna was a student", near_misses=False)
+    assert parsed == QuickFeedback(
+        LeadRef("email", "a@b.co"), "warm", note="wrong-persna was a student"
+    )

@@ -56,12 +56,12 @@ def answer(response) -> dict:
 async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, deps: Deps) -> None:
     await seed_campaign(deps, "spring-webinar")
     response = await slack.command(
-        "jane@Acme.com hot meeting budget #spring-webinar call back Tuesday"
+        "jane@Acme.com warm meeting budget #spring-webinar call back Tuesday"
     )
     body = answer(response)
     shown = texts_of(body["blocks"])
     assert "jane@acme.com" in shown
-    assert "*Hot*" in shown and "*Meeting*" in shown and "*Budget*" in shown
+    assert "*Warm*" in shown and "*Meeting*" in shown and "*Budget*" in shown
     assert "#spring-webinar" in shown and "call back Tuesday" in shown
     buttons = [
         e["action_id"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -78,7 +78,7 @@ async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, de
     assert lead.campaign_id is not None
     [feedback] = await all_rows(deps, Feedback)
     assert (feedback.rating, feedback.status, feedback.reason, feedback.note) == (
-        "hot",
+        "warm",
         "meeting",
         "budget",
         "call back Tuesday",
@@ -93,9 +93,11 @@ async def test_quick_form_stores_feedback_and_restates_it(slack: SlackDriver, de
 
 async def test_aliases_and_case_are_understood(slack: SlackDriver, deps: Deps) -> None:
     await seed_lead(deps, external_id="SF-42", name="Jo Bloggs")
-    answer(await slack.command("SF-42 🔥 DQ No-Budget"))
-    [feedback] = await all_rows(deps, Feedback)
-    assert (feedback.rating, feedback.status, feedback.reason) == ("hot", "disqualified", "budget")
+    answer(await slack.command("SF-42 ❄️ DQ No-Budget"))
+    answer(await slack.command("SF-42 🔥 MTG Lost-To-Competitor"))
+    first, second = await all_rows(deps, Feedback)
+    assert (first.rating, first.status, first.reason) == ("cold", "disqualified", "budget")
+    assert (second.rating, second.status, second.reason) == ("hot", "meeting", "competitor")
 
 
 async def test_unknown_crm_id_creates_lead_owned_by_author(slack: SlackDriver, deps: Deps) -> None:

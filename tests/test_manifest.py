@@ -31,6 +31,7 @@ def test_interactivity_and_option_loading_reach_the_app() -> None:
 def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # commands: slash commands; chat:write: previews, thread replies, DMs, in-place updates;
     # channels:join: the bot joins a public channel to post a campaign preview there;
+    # channels:read, groups:read: which channel a setting names (conversations.info, .list);
     # users:read: users.info tells who is a workspace admin (the Home's Settings button);
     # files:write: the digest's goals chart goes up with files_upload_v2;
     # channels:history, groups:history, im:history: a post Slack may have taken without
@@ -40,6 +41,8 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
         "commands",
         "chat:write",
         "channels:join",
+        "channels:read",
+        "groups:read",
         "users:read",
         "files:write",
         "channels:history",

@@ -50,7 +50,12 @@ def test_env_file_and_normalisation(tmp_path, monkeypatch: pytest.MonkeyPatch) -
         ("LEADLOOP_NUDGE_DAYS", "weekdays", "weekdays such as mon-fri"),
         ("LEADLOOP_STALE_AFTER_DAYS", "0", "a whole number of days from 1 to 365"),
         ("LEADLOOP_STALE_AFTER_DAYS", "three", "a whole number of days"),
-        ("LEADLOOP_SHARED_CHANNEL", "#sales", "a Slack channel id"),
+        ("LEADLOOP_SHARED_CHANNEL", "two words", "a channel id such as C0123456789, a link"),
+        (
+            "LEADLOOP_DIGEST_CHANNEL",
+            "https://example.com/archives/C0123456789",
+            "up to 5 channels separated by commas: ids such as C0123456789, links",
+        ),
         ("DATABASE_URL", "mysql://root@localhost/x", "sqlite:///leadloop.db or postgresql://"),
         ("SLACK_API_URL", "ftp://slack", "an http(s) URL"),
     ],
@@ -96,3 +101,30 @@ def test_secrets_never_appear_in_the_error(
 def test_load_settings_raises_settings_error() -> None:
     with pytest.raises(SettingsError, match="LEADLOOP_TIMEZONE is malformed"):
         load_settings(_env_file=None, timezone="Nowhere/Else")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("C0123456789", "C0123456789"),
+        (" <#C0123456789|sales> ", "C0123456789"),
+        ("https://acme.slack.com/archives/C0123456789", "C0123456789"),
+        ("https://acme.slack.com/archives/C0123456789/p1700000000000100", "C0123456789"),
+        ("#Sales", "#sales"),  # a name, resolved with Slack at start-up
+        ("sales-leads", "#sales-leads"),
+    ],
+)
+def test_a_channel_may_be_an_id_a_link_or_a_name(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    monkeypatch.setenv("LEADLOOP_SHARED_CHANNEL", value)
+    assert load_settings(_env_file=None).shared_channel == expected
+
+
+def test_digest_channels_may_be_ids_links_and_names_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(
+        "LEADLOOP_DIGEST_CHANNEL", "#Deals, https://acme.slack.com/archives/C0LINKED,C0PLAIN"
+    )
+    assert load_settings(_env_file=None).digest_channels == ("#deals", "C0LINKED", "C0PLAIN")

@@ -185,6 +185,47 @@ async def test_an_admin_saves_settings_and_the_schedule_moves_at_once(
     assert next_fire(team.digest_trigger, now) == datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("prepare", "expected"),
+    [
+        (
+            lambda standin: standin.add_channel("G0DEALS", "deals", private=True, member=False),
+            "No channel G0DEALS that leadloop can see: check it, and if it is private, "
+            "type `/invite @leadloop` in it first.",
+        ),
+        (
+            lambda standin: standin.forget_channel("G0DEALS"),
+            "No channel G0DEALS that leadloop can see",
+        ),
+        (
+            lambda standin: standin.add_channel("G0DEALS", "deals", private=True, archived=True),
+            "#deals is archived: unarchive it, or pick another channel.",
+        ),
+    ],
+)
+async def test_a_digest_channel_leadloop_cannot_post_in_is_refused_with_the_fix(
+    slack: SlackDriver, deps: Deps, prepare: Any, expected: str
+) -> None:
+    slack.standin.add_user(ADMIN, is_admin=True)
+    prepare(slack.standin)
+    response = await slack.interact(submission(channels=("C0DIGEST", "G0DEALS")))
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert body["errors"][ids.SETTINGS_DIGEST_CHANNELS_BLOCK].startswith(expected)
+    assert await all_rows(deps, TeamSettingsRow) == []
+
+
+async def test_a_public_channel_leadloop_is_not_in_yet_is_saved(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    slack.standin.add_user(ADMIN, is_admin=True)
+    slack.standin.add_channel("C0NEWS", "news", member=False)
+    response = await slack.interact(submission(channels=("C0NEWS",)))
+    assert response.text == ""  # leadloop joins a public channel when it posts
+    [row] = await all_rows(deps, TeamSettingsRow)
+    assert row.digest_channels == ["C0NEWS"]
+
+
 async def test_a_listed_admin_may_save_without_being_a_slack_admin(
     slack: SlackDriver, deps: Deps, saved: list[str]
 ) -> None:

@@ -345,6 +345,44 @@ async def test_not_in_channel_until_joined(standin: SlackStandIn, client: AsyncW
 
 
 @pytest.mark.asyncio
+async def test_channels_by_name_as_a_bot_sees_them(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    standin.add_channel("C1", "sales", member=False)
+    standin.add_channel("G1", "deals", private=True)
+    standin.add_channel("G2", "board", private=True, member=False)
+    standin.add_channel("C2", "old", archived=True)
+
+    first = await client.conversations_list(types="public_channel,private_channel", limit=2)
+    rest = await client.conversations_list(
+        types="public_channel,private_channel", cursor=first["response_metadata"]["next_cursor"]
+    )
+
+    seen = [c["name"] for c in first["channels"] + rest["channels"]]
+    assert seen == ["sales", "deals", "old"]  # not the private channel the bot is not in
+    assert rest["response_metadata"]["next_cursor"] == ""
+    info = (await client.conversations_info(channel="C2"))["channel"]
+    assert (info["name"], info["is_archived"]) == ("old", True)
+    with pytest.raises(SlackApiError) as caught:
+        await client.conversations_info(channel="G2")
+    assert caught.value.response["error"] == "channel_not_found"
+
+
+@pytest.mark.asyncio
+async def test_a_forgotten_channel_is_not_found(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    standin.forget_channel("C3")
+
+    for call in (client.conversations_info, client.conversations_join):
+        with pytest.raises(SlackApiError) as caught:
+            await call(channel="C3")
+        assert caught.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="C3", text="hi")
+
+
+@pytest.mark.asyncio
 async def test_private_channel_cannot_be_joined(
     standin: SlackStandIn, client: AsyncWebClient
 ) -> None:
@@ -425,6 +463,18 @@ async def test_response_url_post_is_recorded(standin: SlackStandIn) -> None:
     [post] = standin.responses
     assert post.name == "r7"
     assert post.body == {"text": "Thanks!", "replace_original": True}
+
+
+@pytest.mark.asyncio
+async def test_an_expired_response_url_answers_404_and_delivers_nothing(
+    standin: SlackStandIn,
+) -> None:
+    standin.expire_response_url("r8")
+
+    resp = await AsyncWebhookClient(standin.response_url("r8")).send(text="Thanks!")
+
+    assert (resp.status_code, resp.body) == (404, "expired_url")
+    assert standin.responses == []
 
 
 @pytest.mark.asyncio

@@ -13,6 +13,7 @@ import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, build_socket_handler
+from bot.channel_defaults import resolve_default_channels
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
 from bot.clock import SystemClock
 from bot.demo.render_text import render_message
@@ -150,6 +151,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     deps = _build_deps(settings)
     try:
         await _check_database(deps)
+        settings = await resolve_default_channels(settings, _job_client(settings))
+        deps = replace(deps, settings=settings)
         on_startup, on_shutdown = lifespan_hooks(deps)
         if not args.no_scheduler:
             jobs = ScheduledJobs(Scheduler(), deps, _job_client(settings))
@@ -269,6 +272,8 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await _check_database(deps)
         client = _job_client(settings) if posts else None
+        if client is not None:
+            deps = replace(deps, settings=await resolve_default_channels(settings, client))
         try:
             if args.command == "digest":
                 output = await digest_now(

@@ -338,6 +338,7 @@ class SlackStandIn:
             "conversations.open": self._open_conversation,
             "conversations.join": self._join,
             "conversations.info": self._conversation_info,
+            "conversations.list": self._conversation_list,
             "users.info": self._user_info,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -351,6 +352,9 @@ class SlackStandIn:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._not_in: set[str] = set()
+        self._channels: dict[str, dict[str, Any]] = {}
+        self._gone: set[str] = set()
+        self._expired: set[str] = set()
         self._views: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
 
@@ -517,6 +521,38 @@ class SlackStandIn:
         with self._lock:
             self._users[user_id] = user
 
+    def expire_response_url(self, name: str) -> None:
+        """Answer 404 `expired_url` to later POSTs to this response_url, as Slack does."""
+        with self._lock:
+            self._expired.add(name)
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        private: bool = False,
+        member: bool = True,
+        archived: bool = False,
+    ) -> None:
+        """Make Slack know this channel by name (conversations.list and .info); unless member,
+        the bot is not in it, and like Slack a private one is then invisible to it."""
+        with self._lock:
+            self._channels[channel_id] = {
+                "name": name,
+                "is_private": private,
+                "is_archived": archived,
+            }
+            if member:
+                self._not_in.discard(channel_id)
+            else:
+                self._not_in.add(channel_id)
+
+    def forget_channel(self, channel_id: str) -> None:
+        """Answer channel_not_found for this channel from now on, as for a deleted one."""
+        with self._lock:
+            self._gone.add(channel_id)
+
     def bot_not_in(self, channel_id: str) -> None:
         """Answer not_in_channel for posts to this channel until the bot joins it."""
         with self._lock:
@@ -530,9 +566,13 @@ class SlackStandIn:
             self._calls.append(ApiCall(method, params, token, copy.deepcopy(body), status))
         return status, body, headers
 
-    def _record_response(self, name: str, body: dict[str, Any]) -> None:
+    def _record_response(self, name: str, body: dict[str, Any]) -> bool:
+        """Record a POST to a response_url; False (and nothing recorded) once it expired."""
         with self._lock:
+            if name in self._expired:
+                return False
             self._responses.append(ResponseUrlPost(name, body))
+            return True
 
     def _record_upload(self, file_id: str, content: bytes) -> bool:
         with self._lock:
@@ -613,7 +653,7 @@ class SlackStandIn:
 
     def _post_message(self, params: Params) -> dict[str, Any]:
         channel = _channel_id(params.get("channel"))
-        if not channel:
+        if not channel or channel in self._gone:
             return _error("channel_not_found")
         if channel in self._not_in:
             return _error("not_in_channel")
@@ -809,9 +849,9 @@ class SlackStandIn:
 
     def _join(self, params: Params) -> dict[str, Any]:
         channel = params.get("channel")
-        if not channel:
+        if not channel or channel in self._gone:
             return _error("channel_not_found")
-        if channel[0] in "GD":
+        if channel[0] in "GD" or self._channels.get(channel, {}).get("is_private"):
             return _error("method_not_supported_for_channel_type")
         answer: dict[str, Any] = {"ok": True, "channel": self._channel(channel, is_member=True)}
         if channel in self._not_in:
@@ -823,17 +863,41 @@ class SlackStandIn:
 
     def _conversation_info(self, params: Params) -> dict[str, Any]:
         channel = params.get("channel")
-        if not channel:
+        if not channel or channel in self._gone:
             return _error("channel_not_found")
-        return {"ok": True, "channel": self._channel(channel, channel not in self._not_in)}
+        info = self._channel(channel, channel not in self._not_in)
+        if info["is_private"] and not info["is_member"]:
+            return _error("channel_not_found")  # a bot sees only the private channels it is in
+        return {"ok": True, "channel": info}
+
+    def _conversation_list(self, params: Params) -> dict[str, Any]:
+        kinds = str(params.get("types") or "public_channel").split(",")
+        visible = [
+            info
+            for channel in self._channels
+            if channel not in self._gone
+            and (info := self._channel(channel, channel not in self._not_in))
+            and ("private_channel" if info["is_private"] else "public_channel") in kinds
+            and (info["is_member"] or not info["is_private"])
+        ]
+        start = int(params.get("cursor") or 0)
+        end = start + int(params.get("limit") or 100)
+        more = str(end) if end < len(visible) else ""
+        return {
+            "ok": True,
+            "channels": visible[start:end],
+            "response_metadata": {"next_cursor": more},
+        }
 
     def _channel(self, channel: str, is_member: bool) -> dict[str, Any]:
+        known = self._channels.get(channel, {})
         info: dict[str, Any] = {
             "id": channel,
-            "name": channel.lower(),
-            "is_channel": channel[0] == "C",
-            "is_private": channel[0] == "G",
+            "name": known.get("name", channel.lower()),
+            "is_channel": channel[0] in "CG",
+            "is_private": known.get("is_private", channel[0] == "G"),
             "is_im": channel[0] == "D",
+            "is_archived": known.get("is_archived", False),
             "is_member": is_member,
         }
         if channel[0] == "D":
@@ -1022,10 +1086,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, json.dumps(answer), "application/json", headers)
             elif len(parts) == 2 and parts[0] == "response" and self.command == "POST":
                 posted = _parse_params("", content_type, body)
-                standin._record_response(parts[1], posted)
                 # Slack checks blocks sent to a response_url like any message's.
                 blocks = posted.get("blocks")
-                if blocks is not None and block_kit_errors(blocks, surface="message"):
+                if not standin._record_response(parts[1], posted):
+                    self._send(404, "expired_url", "text/plain")
+                elif blocks is not None and block_kit_errors(blocks, surface="message"):
                     self._send(400, "invalid_blocks", "text/plain")
                 else:
                     self._send(200, "ok", "text/plain")

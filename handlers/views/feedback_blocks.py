@@ -75,8 +75,8 @@ def lead_line(lead: Lead) -> str:
     return f"*{escape(lead_title(lead))}*{tail}"
 
 
-def verdict_parts(feedback: Feedback, campaign: Campaign | None) -> list[str]:
-    """Rating, status, reason and campaign of a record, as mrkdwn fragments."""
+def verdict_parts(feedback: Feedback | FeedbackInput, campaign: Campaign | None) -> list[str]:
+    """Rating, status, reason and campaign of a record (or one to come), as mrkdwn fragments."""
     parts = [rating_text(feedback.rating)]
     if feedback.status:
         parts.append(f"status *{_label(feedback.status)}*")

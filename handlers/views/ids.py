@@ -21,6 +21,9 @@ FEEDBACK_EDIT = "fb_edit"
 FEEDBACK_OPEN_MODAL = "fb_open_modal"
 # Candidate buttons share one block, so each gets this prefix plus its position.
 FEEDBACK_PICK_LEAD_PREFIX = "fb_pick_lead:"
+# Answers to a question asked before recording (did you mean…?): this prefix plus the position.
+FEEDBACK_ANSWER_PREFIX = "fb_answer:"
+FEEDBACK_ANSWER_EDIT = "fb_answer_edit"
 
 # /campaign-preview modal
 CAMPAIGN_MODAL = "campaign_modal"

@@ -23,6 +23,7 @@ HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
+    "LEADLOOP_TEAM_ID": "the Slack workspace id of the bot token, such as T0123456789",
     "LEADLOOP_SHARED_CHANNEL": "a Slack channel id such as C0123456789",
     "LEADLOOP_DIGEST_CHANNEL": "a Slack channel id such as C0123456789",
     "LEADLOOP_DIGEST_DAY": "a weekday: mon, tue, wed, thu, fri, sat or sun",
@@ -47,6 +48,7 @@ _DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+_TEAM_RE = re.compile(r"^[TE][A-Z0-9]{2,31}$")
 
 MIN_SECRET_LENGTH = 16
 
@@ -106,6 +108,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", default=None)
     slack_api_url: str = _env("SLACK_API_URL", default=SLACK_API_URL)
     database_url: str = _env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+    # The bot token's workspace; when unset, start-up asks Slack (auth.test).
+    team_id: str | None = _env("LEADLOOP_TEAM_ID", default=None)
     shared_channel: str | None = _env("LEADLOOP_SHARED_CHANNEL", default=None)
     digest_channel: str | None = _env("LEADLOOP_DIGEST_CHANNEL", default=None)
     digest_day: str = _env("LEADLOOP_DIGEST_DAY", default="mon")
@@ -168,6 +172,15 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("team_id", mode="before")
+    @classmethod
+    def _team_id(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not _TEAM_RE.match(value.strip()):
+            raise ValueError("not a workspace id")
+        return value.strip()
 
     @field_validator("shared_channel", "digest_channel", mode="before")
     @classmethod

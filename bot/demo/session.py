@@ -24,6 +24,7 @@ import httpx
 from bot.app import build_bolt_app
 from bot.clock import ManualClock
 from bot.deps import Deps
+from bot.installation import install_workspace
 from bot.demo.mrkdwn_reader import Readers
 from bot.demo.render_html import Entry, render_transcript
 from bot.demo.render_text import render_message
@@ -101,15 +102,17 @@ class DemoApp:
         )
         engine = create_engine(self.settings.database_url)
         await upgrade(engine)
+        self.client = build_client(
+            token=BOT_TOKEN, base_url=self.standin.base_url, backoff_factor=0.01
+        )
         self.deps = Deps(
             settings=self.settings,
             engine=engine,
             sessions=create_sessions(engine),
             clock=self.clock,
+            slack=self.client,
         )
-        self.client = build_client(
-            token=BOT_TOKEN, base_url=self.standin.base_url, backoff_factor=0.01
-        )
+        await install_workspace(self.deps)
         web_app = build_web_app(build_bolt_app(self.deps), self.deps)
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=web_app), base_url="http://leadloop.demo"

@@ -1,0 +1,1 @@
+"""The demo: a Slack stand-in, signed request builders, renderers and a scripted week."""

@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
-from handlers.lead_intake import intake_leads, tally
-from storage.lead_upsert import UpsertResult, UpsertStatus, sole_team_id
+from handlers.lead_intake import LeadAnswer, intake_leads, read_rules, tally
+from storage.lead_upsert import UpsertStatus, sole_team_id
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +44,16 @@ def _shape_error(body: Any) -> str | None:
     return None
 
 
-def _answer(index: int, result: UpsertResult) -> dict[str, Any]:
+def _answer(index: int, lead: LeadAnswer) -> dict[str, Any]:
+    result = lead.result
     answer: dict[str, Any] = {"index": index, "status": result.status.value}
     if result.lead_id is not None:
         answer["id"] = result.lead_id
     if result.status is UpsertStatus.REJECTED:
         answer["field"] = result.field
         answer["reason"] = result.reason
+    if lead.dropped:
+        answer["warnings"] = [{"field": d.field, "reason": d.reason} for d in lead.dropped]
     return answer
 
 
@@ -78,11 +81,10 @@ def route(deps: Deps) -> Route:
             return _error(422, problem)
         items = [body] if isinstance(body, dict) else body
         try:
-            async with deps.sessions.begin() as session:
+            async with deps.sessions() as session:
                 default_team = await sole_team_id(session=session)
-                results = await intake_leads(
-                    session=session, items=items, default_team=default_team, now=deps.clock.now()
-                )
+            rules = await read_rules(deps, default_team)
+            results = await intake_leads(deps, items, default_team=default_team, rules=rules)
         except SQLAlchemyError:
             logger.exception("storing %d leads failed", len(items))
             return _error(503, "the database could not store the leads; nothing was stored")

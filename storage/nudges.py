@@ -25,10 +25,14 @@ class Nudge:
 
 
 def stale_condition(*, team_id: str, at: datetime, stale_after_days: int) -> ColumnElement[bool]:
-    """Open leads untouched for stale_after_days before at, and not snoozed at that moment."""
+    """Open leads untouched for stale_after_days before at, and not snoozed at that moment.
+
+    Imported history (handed over and past the window before leadloop knew it) is never stale.
+    """
     return and_(
         col(Lead.team_id) == team_id,
         col(Lead.status).in_(OPEN_STATUSES),
+        col(Lead.history).is_(False),
         col(Lead.last_touch_at) <= at - timedelta(days=stale_after_days),
         or_(col(Lead.snoozed_until).is_(None), col(Lead.snoozed_until) <= at),
     )

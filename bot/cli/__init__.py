@@ -23,7 +23,13 @@ from bot.serving import prepare_served_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_client
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
-from handlers.lead_import import ImportRefused, import_csv, progress_line
+from handlers.lead_import import (
+    ImportOptions,
+    ImportRefused,
+    import_csv,
+    progress_line,
+    summary_lines,
+)
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -67,6 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     leads_in.add_argument("--team", help="Slack workspace id, when leadloop serves several")
     leads_in.add_argument(
         "--dry-run", action="store_true", help="check every row and report, storing nothing"
+    )
+    leads_in.add_argument(
+        "--status-map",
+        type=Path,
+        metavar="FILE",
+        help="CSV of `CRM status,leadloop status` pairs over the built-in HubSpot and "
+        "Salesforce ones (docs/crm-files.md)",
+    )
+    leads_in.add_argument(
+        "--day-first",
+        action="store_true",
+        help="read dates such as 05/06/2026 as 5 June (default: US, May 6)",
+    )
+    leads_in.add_argument(
+        "--nudge-backlog",
+        action="store_true",
+        help="import leads already past the stale window as live, to be nudged (default: "
+        "as history, counted in the digests but never nudged)",
     )
     data_out = commands.add_parser("export", help="write feedback or leads as CSV")
     data_out.add_argument("what", choices=["feedback", "leads"], help="what to export")
@@ -213,26 +237,22 @@ async def _workspace(deps: Deps, team: str | None) -> str | None:
 async def _import(settings: Settings, args: argparse.Namespace) -> None:
     deps = await _ready_deps(settings)
     try:
+        options = ImportOptions(
+            team=await _workspace(deps, args.team),
+            dry_run=args.dry_run,
+            status_map=args.status_map,
+            day_first=args.day_first,
+            nudge_backlog=args.nudge_backlog,
+        )
         summary = await import_csv(
             deps,
             args.file,
-            team=await _workspace(deps, args.team),
-            dry_run=args.dry_run,
+            options,
             on_progress=_show_progress if sys.stderr.isatty() else None,
         )
     finally:
         await deps.engine.dispose()
-    counts = summary.counts
-    verb = "Checked (dry run, nothing stored)" if args.dry_run else "Imported"
-    print(
-        f"{verb} {summary.rows:,} rows of {args.file.name} in {summary.seconds:.1f} s: "
-        f"{counts['created']:,} created, {counts['updated']:,} updated, "
-        f"{counts['unchanged']:,} unchanged, {counts['rejected']:,} rejected."
-    )
-    if summary.rejects_path is not None:
-        print(f"Rejected rows and why: {summary.rejects_path}")
-    if summary.ignored_columns:
-        print(f"Columns ignored: {', '.join(summary.ignored_columns)}")
+    print("\n".join(summary_lines(summary, args.file.name, dry_run=args.dry_run)))
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> None:

@@ -71,7 +71,7 @@ async def directory(*, session: AsyncSession, team_id: str) -> list[SlackPerson]
 async def people_with_emails(
     *, session: AsyncSession, team_id: str, emails: Iterable[str], fetched_since: datetime
 ) -> dict[str, SlackPerson]:
-    """The active members with these (lower-case) emails, cached since fetched_since, by email."""
+    """The active members with these (lower-case) emails, cached after fetched_since, by email."""
     wanted = set(emails)
     if not wanted:
         return {}
@@ -79,7 +79,7 @@ async def people_with_emails(
         SlackPerson.team_id == team_id,
         col(SlackPerson.email).in_(wanted),
         col(SlackPerson.active).is_(True),
-        SlackPerson.fetched_at >= fetched_since,
+        SlackPerson.fetched_at > fetched_since,
     )
     return {person.email or "": person for person in (await session.exec(statement)).all()}
 

@@ -32,12 +32,15 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # commands: slash commands; chat:write: previews, thread replies, DMs, in-place updates;
     # channels:join: the bot joins a public channel to post a campaign preview there;
     # users:read: users.info tells who is a workspace admin (the Home's Settings button);
+    # users:read also lets the lead intake find owners by name in users.list;
+    # users:read.email: owners given as emails (users.lookupByEmail) and emails in exports;
     # files:write: the digest's goals chart goes up with files_upload_v2.
     assert MANIFEST["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
         "channels:join",
         "users:read",
+        "users:read.email",
         "files:write",
     ]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

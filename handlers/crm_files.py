@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from storage.vocabulary import LeadStatus, parse_status
 
 # Each field's column names, best first: when a file has several, the earliest listed wins
-# (an explicit `campaign` column over HubSpot's Original Source, an owner's email over their
-# name). Names are compared as lower-case words (see header_key).
+# (an owner's email over their name). Names are compared as lower-case words (header_key).
+# A `source` names the lead's campaign when a leadloop campaign is called that, and is
+# otherwise left out quietly (HubSpot's "Organic Search" is a channel, not a campaign).
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "external_id": (
         "external id",
@@ -39,7 +40,8 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
         "organization",
         "organisation",
     ),
-    "campaign": ("campaign", "campaign slug", "campaign name", "original source", "lead source"),
+    "campaign": ("campaign", "campaign slug", "campaign name"),
+    "source": ("original source", "lead source", "source"),
     "owner": (
         "owner",
         "owner slack id",

@@ -84,6 +84,7 @@ class ImportSummary:
     history: int = 0
     rows_with_dropped_fields: int = 0
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unmatched_sources: Counter[str] = field(default_factory=Counter)
     first_rejects: list[RejectedRow] = field(default_factory=list)
     rejects_path: Path | None = None
     warnings_path: Path | None = None
@@ -274,6 +275,8 @@ class _BatchImport:
             return
         if answer.history and result.status is UpsertStatus.CREATED:
             summary.history += 1
+        if answer.unmatched_source:
+            summary.unmatched_sources[answer.unmatched_source] += 1
         if answer.dropped:
             summary.rows_with_dropped_fields += 1
         for dropped in answer.dropped:
@@ -309,6 +312,17 @@ def summary_lines(summary: ImportSummary, file_name: str, *, dry_run: bool) -> l
             lines.append(f"  {field_name}: {reason} ({rows:,} row{'s' * (rows != 1)})")
         if len(summary.dropped) > DROPPED_KINDS_SHOWN:
             lines.append(f"  …and {len(summary.dropped) - DROPPED_KINDS_SHOWN} more kinds")
+    if summary.unmatched_sources:
+        sources = ", ".join(
+            f"{source} ({rows:,})"
+            for source, rows in summary.unmatched_sources.most_common(DROPPED_KINDS_SHOWN)
+        )
+        more = len(summary.unmatched_sources) - DROPPED_KINDS_SHOWN
+        lines.append(
+            f"Lead sources that are no leadloop campaign, left out: {sources}"
+            + (f" and {more} more" if more > 0 else "")
+            + ". A campaign of that name (/campaign-preview) links them on the next import."
+        )
     if summary.first_rejects:
         lines.append("First rejected rows:")
         lines.extend(f"  line {r.line}: {r.field} {r.reason}" for r in summary.first_rejects)

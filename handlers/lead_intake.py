@@ -42,6 +42,7 @@ MAX_LENGTHS = {
     "name": 200,
     "company": 200,
     "campaign": 80,
+    "source": 80,
     "owner": 254,
 }
 # Hand-offs dated further ahead than this are typos (2062 for 2026) that would never go stale.
@@ -85,15 +86,18 @@ class LeadDraft:
     team_id: str | None
     owner: str | None
     dropped: tuple[Dropped, ...] = ()
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class LeadAnswer:
-    """What became of one lead, the fields dropped on the way, and whether it is history."""
+    """What became of one lead, the fields dropped on the way, whether it is history, and its
+    source when no campaign has that name."""
 
     result: UpsertResult
     dropped: tuple[Dropped, ...] = ()
     history: bool = False
+    unmatched_source: str | None = None
 
 
 class _Invalid(Exception):
@@ -211,8 +215,10 @@ def parse_lead(item: Any, *, now: datetime, rules: ReadRules) -> LeadDraft | Rej
         history=history,
     )
     campaign = reader.optional("campaign", slug)
+    source = reader.optional("source", slug)
     owner = reader.optional("owner")
-    return LeadDraft(fields, campaign or None, team_id, owner, tuple(reader.dropped))
+    dropped = tuple(reader.dropped)
+    return LeadDraft(fields, campaign or None, team_id, owner, dropped, source or None)
 
 
 def _no_identity(dropped: list[Dropped]) -> Rejection:
@@ -297,13 +303,14 @@ async def _store_team(
     now: datetime,
     answers: list[LeadAnswer | None],
 ) -> None:
-    slugs = {draft.campaign for _index, draft in drafts if draft.campaign}
+    slugs = {slug for _index, d in drafts for slug in (d.campaign, d.source) if slug}
     campaigns = await campaign_ids_by_slug(session=session, team_id=team_id, slugs=slugs)
     ready: list[tuple[int, LeadDraft]] = []
     for index, draft in drafts:
         draft = _with_owner(draft, owners)
-        if draft.campaign in campaigns:
-            campaign_id = campaigns[draft.campaign]
+        named = draft.campaign or draft.source
+        if named in campaigns:
+            campaign_id = campaigns[named]
             draft = replace(draft, fields=replace(draft.fields, campaign_id=campaign_id))
         elif draft.campaign is not None:
             unknown = Dropped("campaign", f"no campaign #{draft.campaign} in this workspace")
@@ -313,7 +320,10 @@ async def _store_team(
         session=session, team_id=team_id, leads=[draft.fields for _i, draft in ready], now=now
     )
     for (index, draft), result in zip(ready, stored, strict=True):
-        answers[index] = LeadAnswer(result, draft.dropped, history=draft.fields.history)
+        unmatched = (
+            draft.source if draft.campaign is None and draft.source not in campaigns else None
+        )
+        answers[index] = LeadAnswer(result, draft.dropped, draft.fields.history, unmatched)
 
 
 def _rejected(rejection: Rejection) -> LeadAnswer:

@@ -96,7 +96,7 @@ def test_hubspot_and_salesforce_headers_map_to_lead_fields() -> None:
         "status": 6,
         "handed_off_at": 7,
         "company": 8,
-        "campaign": 9,
+        "source": 9,
     }
     assert ignored == ["Phone Number"]
     salesforce = ["Lead ID", "First Name", "Last Name", "Company / Account", "Email"]
@@ -108,7 +108,7 @@ def test_hubspot_and_salesforce_headers_map_to_lead_fields() -> None:
         "last_name": 2,
         "company": 3,
         "email": 4,
-        "campaign": 5,
+        "source": 5,
         "status": 6,
         "owner": 7,
         "handed_off_at": 8,

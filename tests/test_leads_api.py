@@ -331,3 +331,28 @@ async def test_crm_status_names_and_naive_times_are_understood(
     assert (lead.external_id, lead.status) == ("12345", "disqualified")
     assert lead.handed_off_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     assert lead.created_at - lead.handed_off_at == timedelta(days=4, hours=1)
+
+
+async def test_a_source_names_the_campaign_when_one_is_called_that(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    campaign_id = await seed_campaign(deps, TEAM, "spring-webinar")
+
+    answer = (
+        await post(
+            api,
+            [
+                {"email": "a@example.com", "source": "Spring Webinar"},
+                {"email": "b@example.com", "source": "Organic Search"},
+                {"email": "c@example.com", "source": "Spring Webinar", "campaign": "fall"},
+            ],
+        )
+    ).json()
+
+    assert [r.get("warnings") for r in answer["results"]] == [
+        None,
+        None,
+        [{"field": "campaign", "reason": "no campaign #fall in this workspace"}],
+    ]
+    campaigns = {lead.email: lead.campaign_id for lead in await all_rows(deps, Lead)}
+    assert campaigns == {"a@example.com": campaign_id, "b@example.com": None, "c@example.com": None}

@@ -73,6 +73,15 @@ def _goal_number(value: Any, *, suffix: str) -> float | None:
     return float(text.rstrip(suffix).strip())
 
 
+def _optional_id(value: Any, pattern: re.Pattern[str], problem: str) -> str | None:
+    """A Slack id setting: blank is unset; anything else must match pattern."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not pattern.match(value.strip()):
+        raise ValueError(problem)
+    return value.strip()
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line fit for the terminal."""
 
@@ -176,20 +185,12 @@ class Settings(BaseSettings):
     @field_validator("team_id", mode="before")
     @classmethod
     def _team_id(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str) or not _TEAM_RE.match(value.strip()):
-            raise ValueError("not a workspace id")
-        return value.strip()
+        return _optional_id(value, _TEAM_RE, "not a workspace id")
 
     @field_validator("shared_channel", "digest_channel", mode="before")
     @classmethod
     def _channel(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str) or not _CHANNEL_RE.match(value.strip()):
-            raise ValueError("not a channel id")
-        return value.strip()
+        return _optional_id(value, _CHANNEL_RE, "not a channel id")
 
     @field_validator("digest_day")
     @classmethod

@@ -93,15 +93,33 @@ def _us(moment: datetime) -> str:
     return moment.strftime("%m/%d/%Y ") + moment.strftime("%I:%M %p").lstrip("0")
 
 
-def _flaw(n: int) -> str | None:
-    """Every 250th row has no identity, every 333rd is cut short, every 97th a bad email."""
-    if n % 250 == 249:
-        return "no identity"
-    if n % 333 == 332:
-        return "short"
-    if n % 97 == 96:
-        return "bad email"
-    return None
+@dataclass(frozen=True)
+class _Contact:
+    """One generated person, with the flaw their row has, if any."""
+
+    n: int
+    first: str
+    last: str
+    email: str
+    crm_id: str
+    rep: Rep | None
+    flaw: str | None
+
+
+def _contacts(rng: random.Random, rows: int, crm_id: str, bad_email: str) -> list[_Contact]:
+    """rows people; every 250th has no identity, every 333rd row is cut short, every 97th
+    has a bad email. crm_id and bad_email are formats of n and first."""
+    contacts = []
+    for n in range(rows):
+        first, last, email = _person(rng, n)
+        rep = rng.choice([*REPS, None])
+        flaw = {249: "no identity"}.get(n % 250) or {332: "short"}.get(n % 333)
+        flaw = flaw or {96: "bad email"}.get(n % 97)
+        identity = ("", "") if flaw == "no identity" else (crm_id.format(n=n), email)
+        if flaw == "bad email":
+            identity = (identity[0], bad_email.format(first=first))
+        contacts.append(_Contact(n, first, last, identity[1], identity[0], rep, flaw))
+    return contacts
 
 
 def hubspot_contacts(path: Path, rows: int, *, now: datetime, seed: int = 1) -> ExportFile:
@@ -109,19 +127,12 @@ def hubspot_contacts(path: Path, rows: int, *, now: datetime, seed: int = 1) -> 
     rng = random.Random(seed)
     export = ExportFile(path, rows, len(HUBSPOT_HEADER))
     body = []
-    for n in range(rows):
-        first, last, email = _person(rng, n)
-        rep = rng.choice([*REPS, None])
-        owner = rep.name if rep else rng.choice(["", UNKNOWN_OWNER])
-        record_id, flaw = str(51_000_000 + n), _flaw(n)
-        if flaw == "no identity":
-            record_id, email = "", ""
-        elif flaw == "bad email":
-            email = "n/a"
-        row = [record_id, first, last, email, f"+1 555 {n:07d}", owner]
+    for c in _contacts(rng, rows, "{n:010d}", "n/a"):
+        owner = c.rep.name if c.rep else rng.choice(["", UNKNOWN_OWNER])
+        row = [c.crm_id, c.first, c.last, c.email, f"+1 555 {c.n:07d}", owner]
         row += [rng.choice(HUBSPOT_STATUSES), "Lead", _us(_created(rng, now))]
         row += [rng.choice(COMPANIES), rng.choice(HUBSPOT_SOURCES), ""]
-        body.append(_expect(export, n, row if flaw != "short" else row[:5], flaw, rep))
+        body.append(_expect(export, c, row[:5] if c.flaw == "short" else row))
     _write(path, HUBSPOT_HEADER, body, delimiter=",", bom=False)
     return export
 
@@ -131,35 +142,25 @@ def salesforce_leads(path: Path, rows: int, *, now: datetime, seed: int = 2) -> 
     rng = random.Random(seed)
     export = ExportFile(path, rows, len(SALESFORCE_HEADER))
     body = []
-    for n in range(rows):
-        first, last, email = _person(rng, n)
-        rep = rng.choice([*REPS, None])
-        owner_name = rep.name if rep else UNKNOWN_OWNER
-        owner_email = rep.email if rep else ""
-        lead_id, flaw = f"00Q5g00000{n:08d}", _flaw(n)
-        if flaw == "no identity":
-            lead_id, email = "", ""
-        elif flaw == "bad email":
-            email = f"{first} at example dot com"
-        row = [lead_id, first, last, "Head of Ops; EMEA", rng.choice(COMPANIES), email]
+    for c in _contacts(rng, rows, "00Q5g00000{n:08d}", "{first} at example dot com"):
+        owner_name, owner_email = (c.rep.name, c.rep.email) if c.rep else (UNKNOWN_OWNER, "")
+        row = [c.crm_id, c.first, c.last, "Head of Ops; EMEA", rng.choice(COMPANIES), c.email]
         row += [rng.choice(SALESFORCE_SOURCES), rng.choice(SALESFORCE_STATUSES), owner_name]
         row += [owner_email, _created(rng, now).strftime("%d.%m.%Y %H:%M")]
-        body.append(_expect(export, n, row if flaw != "short" else row[:4], flaw, rep))
+        body.append(_expect(export, c, row[:4] if c.flaw == "short" else row))
     _write(path, SALESFORCE_HEADER, body, delimiter=";", bom=True)
     return export
 
 
-def _expect(
-    export: ExportFile, n: int, row: list[str], flaw: str | None, rep: Rep | None
-) -> list[str]:
+def _expect(export: ExportFile, contact: _Contact, row: list[str]) -> list[str]:
     """Note what importing the row must do: which field rejects it, or whose lead it is."""
-    if flaw == "no identity":
-        export.rejected_fields[n + 2] = "external_id"
-    elif flaw == "short":
-        export.rejected_fields[n + 2] = "row"
+    if contact.flaw == "no identity":
+        export.rejected_fields[contact.n + 2] = "external_id"
+    elif contact.flaw == "short":
+        export.rejected_fields[contact.n + 2] = "row"
     else:
         export.importable += 1
-        export.owner_by_id[row[0]] = rep.user_id if rep else None
+        export.owner_by_id[contact.crm_id] = contact.rep.user_id if contact.rep else None
     return row
 
 

@@ -51,6 +51,7 @@ def test_env_file_and_normalisation(tmp_path, monkeypatch: pytest.MonkeyPatch) -
         ("LEADLOOP_STALE_AFTER_DAYS", "0", "a whole number of days from 1 to 365"),
         ("LEADLOOP_STALE_AFTER_DAYS", "three", "a whole number of days"),
         ("LEADLOOP_SHARED_CHANNEL", "#sales", "a Slack channel id"),
+        ("LEADLOOP_TEAM_ID", "acme.slack.com", "the Slack workspace id of the bot token"),
         ("DATABASE_URL", "mysql://root@localhost/x", "sqlite:///leadloop.db or postgresql://"),
         ("SLACK_API_URL", "ftp://slack", "an http(s) URL"),
     ],

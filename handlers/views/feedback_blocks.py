@@ -91,7 +91,7 @@ def confirmation(
     blocks = [section("\n".join(lines))]
     notes = [f"Undo is possible for {int(UNDO_WINDOW.total_seconds() // 60)} minutes."]
     if closes(previous=feedback.previous_status, status=feedback.status):
-        notes.insert(0, "The lead is closed: it leaves your open leads and gets no more nudges.")
+        notes.insert(0, "The lead is closed: it leaves the open leads and gets no more nudges.")
     elif reopens(previous=feedback.previous_status, status=feedback.status):
         notes.insert(0, "The lead is open again.")
     if created_lead:

@@ -285,14 +285,23 @@ async def intake_leads(
     return [answer for answer in answers if answer is not None]
 
 
-def _with_owner(draft: LeadDraft, owners: dict[str, Owner]) -> LeadDraft:
-    if draft.owner is None:
-        return draft
-    owner = owners[draft.owner]
-    if owner.user_id is None:
-        problem = Dropped("owner", owner.problem or "is nobody in Slack")
-        return replace(draft, dropped=(*draft.dropped, problem))
-    return replace(draft, fields=replace(draft.fields, owner=owner.user_id))
+def _resolved(
+    draft: LeadDraft, owners: dict[str, Owner], campaigns: dict[str, int]
+) -> tuple[LeadFields, LeadAnswer]:
+    """The lead to store, its owner and campaign found, and its answer but for the result."""
+    dropped = list(draft.dropped)
+    owner = owners[draft.owner] if draft.owner is not None else Owner(None)
+    if draft.owner is not None and owner.user_id is None:
+        dropped.append(Dropped("owner", owner.problem or "is nobody in Slack"))
+    named = draft.campaign or draft.source
+    if draft.campaign is not None and named not in campaigns:
+        dropped.append(Dropped("campaign", f"no campaign #{draft.campaign} in this workspace"))
+    unmatched = draft.source if draft.campaign is None and draft.source not in campaigns else None
+    fields = draft.fields
+    if owner.user_id is not None or named in campaigns:
+        fields = replace(fields, owner=owner.user_id, campaign_id=campaigns.get(named or ""))
+    placeholder = UpsertResult(UpsertStatus.UNCHANGED)
+    return fields, LeadAnswer(placeholder, tuple(dropped), fields.history, unmatched)
 
 
 async def _store_team(
@@ -305,25 +314,12 @@ async def _store_team(
 ) -> None:
     slugs = {slug for _index, d in drafts for slug in (d.campaign, d.source) if slug}
     campaigns = await campaign_ids_by_slug(session=session, team_id=team_id, slugs=slugs)
-    ready: list[tuple[int, LeadDraft]] = []
-    for index, draft in drafts:
-        draft = _with_owner(draft, owners)
-        named = draft.campaign or draft.source
-        if named in campaigns:
-            campaign_id = campaigns[named]
-            draft = replace(draft, fields=replace(draft.fields, campaign_id=campaign_id))
-        elif draft.campaign is not None:
-            unknown = Dropped("campaign", f"no campaign #{draft.campaign} in this workspace")
-            draft = replace(draft, dropped=(*draft.dropped, unknown))
-        ready.append((index, draft))
+    ready = [(index, *_resolved(draft, owners, campaigns)) for index, draft in drafts]
     stored = await upsert_leads(
-        session=session, team_id=team_id, leads=[draft.fields for _i, draft in ready], now=now
+        session=session, team_id=team_id, leads=[fields for _i, fields, _a in ready], now=now
     )
-    for (index, draft), result in zip(ready, stored, strict=True):
-        unmatched = (
-            draft.source if draft.campaign is None and draft.source not in campaigns else None
-        )
-        answers[index] = LeadAnswer(result, draft.dropped, draft.fields.history, unmatched)
+    for (index, _fields, answer), result in zip(ready, stored, strict=True):
+        answers[index] = replace(answer, result=result)
 
 
 def _rejected(rejection: Rejection) -> LeadAnswer:

@@ -40,7 +40,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench.seed import seed
-from bot.demo.signed_requests import block_action
+from bot.demo.signed_requests import TEAM, block_action
 from bot.demo.slack_standin import SlackStandIn
 from handlers.views import ids
 from tests.factories import BOT_TOKEN, SIGNING_SECRET, command_form, sign
@@ -245,7 +245,8 @@ async def run(options: argparse.Namespace, database_url: str) -> dict:
         "settings": {},
     }
     rng = random.Random(9)
-    with SlackStandIn(token=BOT_TOKEN) as standin:
+    # The stand-in's auth.test names the workspace the requests come from, as Slack's would.
+    with SlackStandIn(token=BOT_TOKEN, team_id=TEAM) as standin:
         url = standin.response_url("bench")
         bodies = {kind: _bodies(kind, options.leads, url, rng) for kind in KINDS}
         env = {

@@ -27,7 +27,7 @@ import httpx
 
 from bench.ack_latency import _free_port, _wait_until_up
 from bench.seed import seed
-from bot.demo.signed_requests import REP
+from bot.demo.signed_requests import REP, TEAM
 from tests.factories import BOT_TOKEN, SIGNING_SECRET
 
 RESULTS = Path(__file__).parent / "results"
@@ -122,6 +122,7 @@ async def run(database_url: str, api_leads: int, csv_rows: list[int]) -> dict[st
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": "http://127.0.0.1:9",
+        "LEADLOOP_TEAM_ID": TEAM,  # no Slack to ask: the workspace is named
         "DATABASE_URL": database_url,
         "LEADLOOP_API_TOKEN": API_TOKEN,
         "LEADLOOP_LOG_LEVEL": "WARNING",

@@ -9,14 +9,14 @@ with only the Bolt app's process_before_response setting replaced.
 import functools
 import sys
 
-from bot import cli
+from bot import cli, serving
 from bot.app import build_bolt_app
 
 
 def main() -> int:
     """Serve on loopback with the chosen setting."""
     before_response = sys.argv[1] == "true"
-    cli.build_bolt_app = functools.partial(  # type: ignore[assignment]
+    serving.build_bolt_app = functools.partial(  # type: ignore[assignment]
         build_bolt_app, process_before_response=before_response
     )
     return cli.main(["serve", "--no-scheduler", "--port", sys.argv[2]])

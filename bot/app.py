@@ -17,8 +17,9 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
     """The Bolt app for this deployment's single workspace token.
 
     Authorization is local: the configured bot token is used for every request, so no
-    auth.test call sits on the request path or at start-up, and the app starts against any
-    Web API base URL with any token.
+    auth.test call sits on the request path (start-up asks it once to learn the workspace,
+    see bot.installation), and requests from workspaces not installed are turned away by
+    handlers.workspace before any listener runs.
     """
     settings = deps.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.channel_refs import read_channel
+from storage.slack_ids import is_team_id
 from storage.team_settings import (
     DIGEST_CHANNELS_MAX,
     FIELD_BY_ENV,
@@ -35,6 +36,7 @@ HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
+    "LEADLOOP_TEAM_ID": "the Slack workspace id of the bot token, such as T0123456789",
     "LEADLOOP_SHARED_CHANNEL": (
         "a channel id such as C0123456789, a link to the channel, or its #name"
     ),
@@ -65,6 +67,15 @@ def _digest_channels(value: Any, parse: Any) -> tuple[str, ...]:
         raise ValueError("not a list of channels")
     ids = iter(parse(",".join(ref.id for ref in named if ref.id)))
     return tuple(next(ids) if ref.id else ref.describe() for ref in named)
+
+
+def _optional_id(value: Any, pattern: re.Pattern[str], problem: str) -> str | None:
+    """A Slack id setting: blank is unset; anything else must match pattern."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not pattern.match(value.strip()):
+        raise ValueError(problem)
+    return value.strip()
 
 
 class SettingsError(Exception):
@@ -102,6 +113,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", default=None)
     slack_api_url: str = _env("SLACK_API_URL", default=SLACK_API_URL)
     database_url: str = _env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+    # The bot token's workspace; when unset, start-up asks Slack (auth.test).
+    team_id: str | None = _env("LEADLOOP_TEAM_ID", default=None)
     shared_channel: str | None = _env("LEADLOOP_SHARED_CHANNEL", default=None)
     log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
 
@@ -179,6 +192,15 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("team_id", mode="before")
+    @classmethod
+    def _team_id(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not is_team_id(value.strip()):
+            raise ValueError("not a workspace id")
+        return value.strip()
 
     @field_validator("shared_channel", mode="before")
     @classmethod

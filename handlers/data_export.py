@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.deps import Deps
+from handlers.people import Owners
 from storage.exports import FEEDBACK_COLUMNS, LEAD_COLUMNS, stream_feedback, stream_leads
 from storage.lead_upsert import known_team_ids, sole_team_id
 
@@ -67,9 +68,13 @@ async def write_export(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    """Write the export as CSV to out, a row at a time; how many rows were written."""
+    """Write the export as CSV to out, a row at a time; how many rows were written.
+
+    People are named from Slack's member directory, read again first if it is a day old.
+    """
     columns, stream = EXPORTS[kind]
     team_id = await _team(deps, team)
+    await Owners(deps).refresh_directory(team_id)
     writer = csv.writer(out)
     writer.writerow(columns)
     written = 0

@@ -1,22 +1,39 @@
 """`leadloop import`: leads from a CRM's CSV export, streamed in batches through the lead rules.
 
-The file is read twice, row by row: first to check that it is UTF-8 CSV throughout (so a bad
-byte on line 900,000 stops the import before anything is stored) and to count its rows,
-then to store it a batch at a time, each batch in its own transaction so the app's other
-writers never wait long. Memory stays flat whatever the file's size.
+HubSpot contact exports and Salesforce lead reports import as they come (handlers.crm_files:
+their column names and statuses; handlers.crm_dates: their dates; handlers.csv_files: `,` `;`
+or tab, with or without a byte-order mark). The file is read twice, row by row: first to
+check that it reads as CSV throughout (so a bad byte on line 900,000 stops the import before
+anything is stored) and to count its rows, then to store it a batch at a time, each batch in
+its own transaction so the app's other writers never wait long. Memory stays flat whatever
+the file's size.
+
+Leads handed over before the import and already past the stale window come in as history:
+counted in their weeks' figures, never nudged (unless nudge_backlog), so importing last
+quarter does not flood every rep with leads they dealt with long ago in the CRM.
 """
 
 import csv
-import io
-import re
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.deps import Deps
-from handlers.lead_intake import intake_leads
+from handlers.crm_files import StatusMapProblem, StatusWords, map_columns, read_status_map
+from handlers.csv_files import (
+    CsvFormat,
+    CsvProblem,
+    batches,
+    count_rows,
+    detect_format,
+    read_header,
+)
+from handlers.lead_intake import LeadAnswer, ReadRules, intake_leads, read_rules
+from handlers.people import Owners
 from storage.lead_upsert import (
     UpsertResult,
     UpsertStatus,
@@ -28,36 +45,8 @@ from storage.lead_upsert import (
 BATCH = 1000
 # Each time the import has (about) quadrupled what it stored, so lookups keep using indexes.
 REFRESH_STATISTICS_AFTER = {2, 8, 32, 128, 512, 2048}
-
-# Header names as people and CRMs write them (HubSpot and Salesforce exports included),
-# normalised to lower-case words; see _normalise.
-COLUMN_ALIASES: dict[str, str] = {
-    **dict.fromkeys(
-        ["external id", "crm id", "record id", "contact id", "lead id", "id", "hubspot id"]
-        + ["salesforce id", "hs object id"],
-        "external_id",
-    ),
-    **dict.fromkeys(["email", "email address", "e mail", "work email", "primary email"], "email"),
-    **dict.fromkeys(["name", "full name", "contact name", "lead name"], "name"),
-    **dict.fromkeys(["first name", "firstname", "given name"], "first_name"),
-    **dict.fromkeys(["last name", "lastname", "surname", "family name"], "last_name"),
-    **dict.fromkeys(
-        ["company", "company name", "account name", "account", "organization", "organisation"],
-        "company",
-    ),
-    **dict.fromkeys(["campaign", "campaign slug"], "campaign"),
-    **dict.fromkeys(
-        ["owner", "owner slack id", "owner slack user id", "slack owner", "slack user id"],
-        "owner",
-    ),
-    **dict.fromkeys(
-        ["handed off at", "handed off", "handoff date", "hand off date", "handoff at"]
-        + ["create date", "created date", "date created", "created at"],
-        "handed_off_at",
-    ),
-    **dict.fromkeys(["status", "lead status"], "status"),
-    **dict.fromkeys(["team id", "team", "slack team id", "workspace"], "team_id"),
-}
+FIRST_REJECTS_SHOWN = 10
+DROPPED_KINDS_SHOWN = 8
 
 Progress = Callable[[int, int], None]
 
@@ -66,32 +55,42 @@ class ImportRefused(Exception):
     """The file cannot be imported at all; nothing was stored. One line for the terminal."""
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read the file: where it goes, how its statuses and dates read, what to store."""
+
+    team: str | None = None
+    dry_run: bool = False
+    status_map: Path | None = None
+    day_first: bool = False
+    nudge_backlog: bool = False
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that was not stored: its line in the file, the field at fault, and why."""
+
+    line: int
+    field: str
+    reason: str
+
+
 @dataclass
 class ImportSummary:
     """What an import did (or, in a dry run, would do)."""
 
     rows: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in UpsertStatus})
+    history: int = 0
+    rows_with_dropped_fields: int = 0
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unmatched_sources: Counter[str] = field(default_factory=Counter)
+    first_rejects: list[RejectedRow] = field(default_factory=list)
     rejects_path: Path | None = None
+    warnings_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    file_format: CsvFormat | None = None
     seconds: float = 0.0
-
-
-def _normalise(header: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", header.lower()).split())
-
-
-def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Which column holds each lead field (the first one that names it), and the ignored ones."""
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, name in enumerate(header):
-        target = COLUMN_ALIASES.get(_normalise(name))
-        if target is None or target in columns:
-            ignored.append(name)
-        else:
-            columns[target] = index
-    return columns, ignored
 
 
 def row_to_lead(row: list[str], columns: dict[str, int]) -> dict[str, Any]:
@@ -103,57 +102,21 @@ def row_to_lead(row: list[str], columns: dict[str, int]) -> dict[str, Any]:
     return lead
 
 
-def _open(path: Path) -> TextIO:
-    return io.TextIOWrapper(open(path, "rb"), encoding="utf-8-sig", newline="")
+class _Beside:
+    """A CSV file written beside the imported one as rows come (created on the first)."""
 
-
-def _count_rows(path: Path) -> int:
-    """Check the whole file parses as UTF-8 CSV; how many data rows it has."""
-    with _open(path) as text:
-        reader = csv.reader(text)
-        try:
-            if next(reader, None) is None:
-                raise ImportRefused(f"{path.name} is empty: it needs a header row and leads")
-            return sum(1 for _row in reader)
-        except UnicodeDecodeError:
-            raise ImportRefused(
-                f"{path.name} is not UTF-8 text (after line {reader.line_num}): "
-                "export it again as CSV UTF-8"
-            ) from None
-        except csv.Error as exc:
-            raise ImportRefused(f"{path.name} line {reader.line_num}: {exc}") from None
-
-
-def _batches(path: Path) -> Iterator[list[tuple[int, list[str]]]]:
-    """The data rows, with the line each ends on, a batch at a time."""
-    with _open(path) as text:
-        reader = csv.reader(text)
-        next(reader)
-        batch: list[tuple[int, list[str]]] = []
-        for row in reader:
-            batch.append((reader.line_num, row))
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
-class _Rejects:
-    """The rejected rows, written beside the file as they come, with their reasons."""
-
-    def __init__(self, source: Path, header: list[str]) -> None:
-        self.path = source.with_name(f"{source.stem}.rejected.csv")
+    def __init__(self, source: Path, kind: str, header: list[str]) -> None:
+        self.path = source.with_name(f"{source.stem}.{kind}.csv")
         self._header = header
         self._file: TextIO | None = None
         self._writer: Any = None
 
-    def add(self, line: int, row: list[str], field_name: str, reason: str) -> None:
+    def add(self, row: list[Any]) -> None:
         if self._writer is None:
             self._file = open(self.path, "w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._file)
-            self._writer.writerow(["line", "field", "reason", *self._header])
-        self._writer.writerow([line, field_name, reason, *row])
+            self._writer.writerow(self._header)
+        self._writer.writerow(row)
 
     def close(self) -> Path | None:
         if self._file is None:
@@ -176,86 +139,198 @@ async def _default_team(deps: Deps, team: str | None, columns: dict[str, int]) -
     return sole
 
 
+def _status_words(path: Path | None) -> StatusWords:
+    if path is None:
+        return StatusWords()
+    try:
+        return StatusWords(read_status_map(path.read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportRefused(f"cannot read the status map {path}: {exc}") from None
+    except StatusMapProblem as problem:
+        raise ImportRefused(f"the status map {path.name}: {problem}") from None
+
+
+def _read_file(path: Path) -> tuple[CsvFormat, int, list[str]]:
+    if not path.is_file():
+        raise ImportRefused(f"{path} is not a file")
+    fmt = detect_format(path)
+    try:
+        total = count_rows(path, fmt)
+    except CsvProblem as problem:
+        raise ImportRefused(str(problem)) from None
+    return fmt, total, read_header(path, fmt)
+
+
 async def import_csv(
     deps: Deps,
     path: Path,
+    options: ImportOptions | None = None,
     *,
-    team: str | None = None,
-    dry_run: bool = False,
     on_progress: Progress | None = None,
 ) -> ImportSummary:
-    """Create or update the leads in a CSV file; rejected rows go to FILE.rejected.csv.
+    """Create or update the leads in a CSV file; rejected rows go to FILE.rejected.csv, rows
+    stored without a bad field to FILE.warnings.csv.
 
     A dry run checks every row against the database and stores nothing; a lead repeated in
     a later batch of the file then counts as created each time.
     """
+    options = options or ImportOptions()
     started = time.monotonic()
-    if not path.is_file():
-        raise ImportRefused(f"{path} is not a file")
-    total = _count_rows(path)
-    summary = ImportSummary()
-    with _open(path) as text:
-        header = next(csv.reader(text))
+    statuses = _status_words(options.status_map)
+    fmt, total, header = _read_file(path)
+    summary = ImportSummary(file_format=fmt)
     columns, summary.ignored_columns = map_columns(header)
     if "external_id" not in columns and "email" not in columns:
         raise ImportRefused(
             f"{path.name} has no column for the CRM id or the email: name one "
             "`external_id` or `email` (HubSpot's Record ID and Salesforce's Lead ID work too)"
         )
-    default_team = await _default_team(deps, team, columns)
-    rejects = _Rejects(path, header)
+    default_team = await _default_team(deps, options.team, columns)
+    history_before = None
+    if not options.nudge_backlog and default_team is not None:
+        stale_days = (await deps.team_settings(default_team)).stale_after_days
+        history_before = deps.clock.now() - timedelta(days=stale_days)
+    rules = await read_rules(
+        deps,
+        default_team,
+        statuses=statuses,
+        day_first=options.day_first,
+        history_before=history_before,
+    )
+    batch_import = _BatchImport(deps, path, header, columns, summary)
     try:
-        for number, batch in enumerate(_batches(path), start=1):
-            await _import_batch(
-                deps, batch, header, columns, default_team, dry_run, rejects, summary
-            )
+        for number, batch in enumerate(batches(path, fmt, BATCH), start=1):
+            await batch_import.run(batch, default_team, rules, options.dry_run)
             summary.rows += len(batch)
-            if not dry_run and number in REFRESH_STATISTICS_AFTER:
+            if not options.dry_run and number in REFRESH_STATISTICS_AFTER:
                 async with deps.sessions.begin() as session:
                     await refresh_lead_statistics(session=session)
             if on_progress is not None:
                 on_progress(summary.rows, total)
     finally:
-        summary.rejects_path = rejects.close()
+        summary.rejects_path, summary.warnings_path = batch_import.close()
     summary.seconds = time.monotonic() - started
     return summary
 
 
-async def _import_batch(
-    deps: Deps,
-    batch: list[tuple[int, list[str]]],
-    header: list[str],
-    columns: dict[str, int],
-    default_team: str | None,
-    dry_run: bool,
-    rejects: _Rejects,
-    summary: ImportSummary,
-) -> None:
-    items: list[dict[str, Any]] = []
-    misshapen: dict[int, str] = {}
-    for position, (_line, row) in enumerate(batch):
-        if len(row) == len(header):
-            items.append(row_to_lead(row, columns))
-        else:
-            misshapen[position] = f"has {len(row)} cells where the header has {len(header)}"
-    async with deps.sessions() as session:
-        results = iter(
+class _BatchImport:
+    """Stores the file a batch at a time and keeps count of what happened to each row."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        path: Path,
+        header: list[str],
+        columns: dict[str, int],
+        summary: ImportSummary,
+    ) -> None:
+        self.deps = deps
+        self.header = header
+        self.columns = columns
+        self.summary = summary
+        self.owners = Owners(deps)
+        self.rejects = _Beside(path, "rejected", ["line", "field", "reason", *header])
+        self.warnings = _Beside(path, "warnings", ["line", "field", "warning", "value"])
+
+    async def run(
+        self, batch: list[tuple[int, list[str]]], team: str | None, rules: ReadRules, dry_run: bool
+    ) -> None:
+        items: list[dict[str, Any]] = []
+        misshapen: dict[int, str] = {}
+        for position, (_line, row) in enumerate(batch):
+            if len(row) == len(self.header):
+                items.append(row_to_lead(row, self.columns))
+            else:
+                misshapen[position] = (
+                    f"has {len(row)} cells where the header has {len(self.header)}"
+                )
+        answers = iter(
             await intake_leads(
-                session=session, items=items, default_team=default_team, now=deps.clock.now()
+                self.deps,
+                items,
+                default_team=team,
+                rules=rules,
+                owners=self.owners,
+                dry_run=dry_run,
             )
         )
-        if dry_run:
-            await session.rollback()
-        else:
-            await session.commit()
-    for position, (line, row) in enumerate(batch):
-        if position in misshapen:
-            result = UpsertResult(UpsertStatus.REJECTED, field="row", reason=misshapen[position])
-        else:
-            result = next(results)
+        leads = iter(items)
+        for position, (line, row) in enumerate(batch):
+            if position in misshapen:
+                result = UpsertResult(
+                    UpsertStatus.REJECTED, field="row", reason=misshapen[position]
+                )
+                self._count(line, row, LeadAnswer(result), {})
+            else:
+                self._count(line, row, next(answers), next(leads))
+
+    def _count(self, line: int, row: list[str], answer: LeadAnswer, lead: dict[str, Any]) -> None:
+        summary, result = self.summary, answer.result
         summary.counts[result.status.value] += 1
         if result.status is UpsertStatus.REJECTED:
-            rejects.add(line, row, result.field or "", result.reason or "")
+            self.rejects.add([line, result.field or "", result.reason or "", *row])
+            if len(summary.first_rejects) < FIRST_REJECTS_SHOWN:
+                rejected = RejectedRow(line, result.field or "", result.reason or "")
+                summary.first_rejects.append(rejected)
+            return
+        if answer.history and result.status is UpsertStatus.CREATED:
+            summary.history += 1
+        if answer.unmatched_source:
+            summary.unmatched_sources[answer.unmatched_source] += 1
+        if answer.dropped:
+            summary.rows_with_dropped_fields += 1
+        for dropped in answer.dropped:
+            summary.dropped[dropped.field, dropped.reason] += 1
+            self.warnings.add([line, dropped.field, dropped.reason, lead.get(dropped.field, "")])
+
+    def close(self) -> tuple[Path | None, Path | None]:
+        return self.rejects.close(), self.warnings.close()
+
+
+def summary_lines(summary: ImportSummary, file_name: str, *, dry_run: bool) -> list[str]:
+    """What the import says when it is done, a line each."""
+    counts = summary.counts
+    verb = "Checked (dry run, nothing stored)" if dry_run else "Imported"
+    fmt = summary.file_format
+    shape = f" ({fmt.delimiter_name}-separated)" if fmt is not None else ""
+    lines = [
+        f"{verb} {summary.rows:,} rows of {file_name}{shape} in {summary.seconds:.1f} s: "
+        f"{counts['created']:,} created, {counts['updated']:,} updated, "
+        f"{counts['unchanged']:,} unchanged, {counts['rejected']:,} rejected."
+    ]
+    if summary.history:
+        lines.append(
+            f"{summary.history:,} older leads imported as history: counted in their weeks' "
+            "digests, never nudged (--nudge-backlog imports them live)."
+        )
+    if summary.rows_with_dropped_fields:
+        where = f" (each row in {summary.warnings_path})" if summary.warnings_path else ""
+        lines.append(
+            f"{summary.rows_with_dropped_fields:,} rows stored without a bad field{where}:"
+        )
+        for (field_name, reason), rows in summary.dropped.most_common(DROPPED_KINDS_SHOWN):
+            lines.append(f"  {field_name}: {reason} ({rows:,} row{'s' * (rows != 1)})")
+        if len(summary.dropped) > DROPPED_KINDS_SHOWN:
+            lines.append(f"  …and {len(summary.dropped) - DROPPED_KINDS_SHOWN} more kinds")
+    if summary.unmatched_sources:
+        sources = ", ".join(
+            f"{source} ({rows:,})"
+            for source, rows in summary.unmatched_sources.most_common(DROPPED_KINDS_SHOWN)
+        )
+        more = len(summary.unmatched_sources) - DROPPED_KINDS_SHOWN
+        lines.append(
+            f"Lead sources that are no leadloop campaign, left out: {sources}"
+            + (f" and {more} more" if more > 0 else "")
+            + ". A campaign of that name (/campaign-preview) links them on the next import."
+        )
+    if summary.first_rejects:
+        lines.append("First rejected rows:")
+        lines.extend(f"  line {r.line}: {r.field} {r.reason}" for r in summary.first_rejects)
+    if summary.rejects_path is not None:
+        lines.append(f"Rejected rows and why: {summary.rejects_path}")
+    if summary.ignored_columns:
+        lines.append(f"Columns ignored: {', '.join(summary.ignored_columns)}")
+    return lines
 
 
 def progress_line(done: int, total: int, width: int = 30) -> str:

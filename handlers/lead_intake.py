@@ -1,17 +1,27 @@
-"""Leads from a CRM, as JSON objects or CSV rows: validate each one, then upsert them in bulk.
+"""Leads from a CRM, as JSON objects or CSV rows: read each one, find its owner, store in bulk.
 
 The lead API and `leadloop import` share these rules, so a lead that one accepts the other
 accepts too. Empty values (null, "") mean "not given": they never wipe what is stored.
+
+Only a lead without a usable identity (an email or a CRM id) or naming a workspace leadloop
+does not serve is rejected. Any other bad field (a status nobody knows, a date in the
+future, a name too long, a campaign that does not exist, an owner nobody in Slack matches)
+is dropped with a warning and the lead is stored without it.
 """
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.deps import Deps
+from handlers.crm_dates import DateProblem, parse_crm_moment
+from handlers.crm_files import StatusWords
+from handlers.people import Owner, Owners
 from storage.lead_upsert import (
     LeadFields,
     UpsertResult,
@@ -20,37 +30,43 @@ from storage.lead_upsert import (
     known_team_ids,
     upsert_leads,
 )
-from storage.slack_ids import is_team_id, is_user_id
-from storage.vocabulary import LeadStatus, parse_status
+from storage.slack_ids import is_team_id
+from storage.transactions import in_retried_transaction
+from storage.vocabulary import LeadStatus
 
 EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MAX_LENGTHS = {"external_id": 64, "email": 254, "name": 200, "company": 200, "campaign": 80}
+MAX_LENGTHS = {
+    "external_id": 64,
+    "email": 254,
+    "name": 200,
+    "company": 200,
+    "campaign": 80,
+    "source": 80,
+    "owner": 254,
+}
 # Hand-offs dated further ahead than this are typos (2062 for 2026) that would never go stale.
 FUTURE_SLACK = timedelta(days=1)
-
-# Lead statuses as HubSpot and Salesforce export them, for leads that come from a CRM.
-CRM_STATUSES: dict[str, LeadStatus] = {
-    "open": LeadStatus.NEW,
-    "open-not-contacted": LeadStatus.NEW,
-    "attempted-to-contact": LeadStatus.CONTACTED,
-    "connected": LeadStatus.CONTACTED,
-    "in-progress": LeadStatus.CONTACTED,
-    "working-contacted": LeadStatus.CONTACTED,
-    "open-deal": LeadStatus.MEETING,
-    "closed-converted": LeadStatus.QUALIFIED,
-    "unqualified": LeadStatus.DISQUALIFIED,
-    "closed-not-converted": LeadStatus.DISQUALIFIED,
-}
+STATUS_WORDS = ", ".join(status.value for status in LeadStatus)
 
 
 @dataclass(frozen=True)
-class LeadDraft:
-    """A valid lead whose campaign slug and workspace are still to be checked."""
+class ReadRules:
+    """How to read one batch: the workspace's time zone for dates without an offset, the
+    status words, the order of ambiguous dates, and before when a new lead is history."""
 
-    fields: LeadFields
-    campaign: str | None
-    team_id: str | None
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    statuses: StatusWords = field(default_factory=StatusWords)
+    day_first: bool = False
+    history_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A field left out of a stored lead, and why."""
+
+    field: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -61,10 +77,34 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class LeadDraft:
+    """A readable lead whose owner, campaign and workspace are still to be checked."""
+
+    fields: LeadFields
+    campaign: str | None
+    team_id: str | None
+    owner: str | None
+    dropped: tuple[Dropped, ...] = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadAnswer:
+    """What became of one lead, the fields dropped on the way, whether it is history, and its
+    source when no campaign has that name."""
+
+    result: UpsertResult
+    dropped: tuple[Dropped, ...] = ()
+    history: bool = False
+    unmatched_source: str | None = None
+
+
 class _Invalid(Exception):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(reason)
-        self.rejection = Rejection(field, reason)
+        self.field = field
+        self.reason = reason
 
 
 def _text(item: Mapping[str, Any], name: str) -> str | None:
@@ -84,132 +124,217 @@ def _text(item: Mapping[str, Any], name: str) -> str | None:
     return text
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A campaign name or #slug as the slug campaigns are stored under."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def parse_handed_off_at(text: str, now: datetime) -> datetime:
-    """An ISO 8601 date or date-time as aware UTC; one without an offset is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise _Invalid(
-            "handed_off_at", "is not an ISO 8601 date-time such as 2026-11-24T09:30:00+01:00"
-        ) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    if moment > now + FUTURE_SLACK:
-        raise _Invalid("handed_off_at", "is in the future")
-    return moment
+def _email(text: str) -> str:
+    email = text.lower()
+    if not EMAIL_RE.match(email):
+        raise _Invalid("email", "is not an email address")
+    return email
 
 
-def _status(text: str) -> str:
-    status = parse_status(text) or CRM_STATUSES.get(_slug(text))
-    if status is None:
-        raise _Invalid("status", f"must be one of {', '.join(s.value for s in LeadStatus)}")
-    return status.value
+def _status(rules: ReadRules) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        status = rules.statuses.read(text)
+        if status is None:
+            raise _Invalid(
+                "status", f"{text!r} is not a status leadloop knows ({STATUS_WORDS}, or a CRM's)"
+            )
+        return status.value
+
+    return read
 
 
-def parse_lead(item: Any, *, now: datetime) -> LeadDraft | Rejection:
-    """Check one lead as sent (a JSON object or a CSV row) and normalise its values."""
+def _handed_off(rules: ReadRules, now: datetime) -> Callable[[str], datetime]:
+    def read(text: str) -> datetime:
+        try:
+            moment = parse_crm_moment(text, rules.zone, day_first=rules.day_first)
+        except DateProblem as problem:
+            raise _Invalid("handed_off_at", str(problem)) from None
+        if moment > now + FUTURE_SLACK:
+            raise _Invalid("handed_off_at", "is in the future")
+        return moment
+
+    return read
+
+
+class _Reader:
+    """Reads an item's fields, setting aside the optional ones that are bad."""
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        self.item = item
+        self.dropped: list[Dropped] = []
+
+    def optional(self, name: str, parse: Callable[[str], Any] | None = None) -> Any:
+        try:
+            text = _text(self.item, name)
+            return parse(text) if parse is not None and text is not None else text
+        except _Invalid as bad:
+            self.dropped.append(Dropped(bad.field, bad.reason))
+            return None
+
+    def history(self) -> bool:
+        value = self.item.get("history")
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        self.dropped.append(Dropped("history", "must be true or false"))
+        return False
+
+
+def parse_lead(item: Any, *, now: datetime, rules: ReadRules) -> LeadDraft | Rejection:
+    """Read one lead as sent (a JSON object or a CSV row) and normalise its values."""
     if not isinstance(item, Mapping):
         return Rejection("lead", "must be a JSON object")
+    reader = _Reader(item)
+    external_id = reader.optional("external_id")
+    email = reader.optional("email", _email)
+    if external_id is None and email is None:
+        return _no_identity(reader.dropped)
     try:
-        external_id = _text(item, "external_id")
-        email = _text(item, "email")
-        if email is not None:
-            email = email.lower()
-            if not EMAIL_RE.match(email):
-                raise _Invalid("email", "is not an email address")
-        if external_id is None and email is None:
-            raise _Invalid("external_id", "give an external_id or an email to identify the lead")
-        owner = _text(item, "owner")
-        if owner is not None and not is_user_id(owner):
-            raise _Invalid("owner", "is not a Slack user id such as U0123456789")
         team_id = _text(item, "team_id")
-        if team_id is not None and not is_team_id(team_id):
-            raise _Invalid("team_id", "is not a Slack workspace id such as T0123456789")
-        handed_off = _text(item, "handed_off_at")
-        status = _text(item, "status")
-        campaign = _text(item, "campaign")
-        fields = LeadFields(
-            external_id=external_id,
-            email=email,
-            name=_text(item, "name"),
-            company=_text(item, "company"),
-            owner=owner,
-            handed_off_at=parse_handed_off_at(handed_off, now) if handed_off else None,
-            status=_status(status) if status else None,
-        )
-    except _Invalid as invalid:
-        return invalid.rejection
-    return LeadDraft(fields, _slug(campaign) if campaign else None, team_id)
+    except _Invalid as bad:
+        return Rejection(bad.field, bad.reason)
+    if team_id is not None and not is_team_id(team_id):
+        return Rejection("team_id", "is not a Slack workspace id such as T0123456789")
+    handed_off = reader.optional("handed_off_at", _handed_off(rules, now))
+    history = reader.history() or (
+        rules.history_before is not None
+        and handed_off is not None
+        and handed_off <= rules.history_before
+    )
+    fields = LeadFields(
+        external_id=external_id,
+        email=email,
+        name=reader.optional("name"),
+        company=reader.optional("company"),
+        handed_off_at=handed_off,
+        status=reader.optional("status", _status(rules)),
+        history=history,
+    )
+    campaign = reader.optional("campaign", slug)
+    source = reader.optional("source", slug)
+    owner = reader.optional("owner")
+    dropped = tuple(reader.dropped)
+    return LeadDraft(fields, campaign or None, team_id, owner, dropped, source or None)
+
+
+def _no_identity(dropped: list[Dropped]) -> Rejection:
+    for bad in dropped:
+        if bad.field in ("email", "external_id"):
+            other = "external_id" if bad.field == "email" else "email"
+            return Rejection(bad.field, f"{bad.reason}, and no {other} identifies the lead")
+    return Rejection(
+        "external_id", "and email are both missing: a lead needs one of them to be identified"
+    )
 
 
 async def intake_leads(
-    *, session: AsyncSession, items: Sequence[Any], default_team: str | None, now: datetime
-) -> list[UpsertResult]:
-    """Validate and store a batch of leads; one answer per item, in input order.
+    deps: Deps,
+    items: Sequence[Any],
+    *,
+    default_team: str | None,
+    rules: ReadRules,
+    owners: Owners | None = None,
+    dry_run: bool = False,
+) -> list[LeadAnswer]:
+    """Read, resolve and store a batch of leads in one transaction; one answer per item.
 
-    Items name their workspace with `team_id`, else they go to default_team.
+    Items name their workspace with `team_id`, else they go to default_team. Owners are
+    found in Slack before the transaction opens. A dry run stores nothing.
     """
-    results: list[UpsertResult | None] = [None] * len(items)
+    now = deps.clock.now()
+    answers: list[LeadAnswer | None] = [None] * len(items)
     by_team: dict[str, list[tuple[int, LeadDraft]]] = {}
     for index, item in enumerate(items):
-        parsed = parse_lead(item, now=now)
+        parsed = parse_lead(item, now=now, rules=rules)
         if isinstance(parsed, Rejection):
-            results[index] = _rejected(parsed)
-            continue
-        team_id = parsed.team_id or default_team
-        if team_id is None:
-            results[index] = _rejected(
-                Rejection("team_id", "name the Slack workspace: leadloop serves several or none")
+            answers[index] = _rejected(parsed)
+        elif (team_id := parsed.team_id or default_team) is None:
+            answers[index] = _rejected(
+                Rejection("team_id", "is missing and leadloop serves no workspace yet")
             )
-            continue
-        by_team.setdefault(team_id, []).append((index, parsed))
-    known = await known_team_ids(session=session, team_ids=set(by_team))
-    for team_id, drafts in by_team.items():
-        if team_id not in known:
-            unknown = _rejected(Rejection("team_id", "is not a workspace leadloop knows"))
-            for index, _draft in drafts:
-                results[index] = unknown
-            continue
-        await _store_team(session, team_id, drafts, now, results)
-    return [result for result in results if result is not None]
+        else:
+            by_team.setdefault(team_id, []).append((index, parsed))
+    async with deps.sessions() as session:
+        known = await known_team_ids(session=session, team_ids=set(by_team))
+    for team_id in set(by_team) - known:
+        for index, _draft in by_team.pop(team_id):
+            answers[index] = _rejected(Rejection("team_id", "is not a workspace leadloop serves"))
+    owners = owners or Owners(deps)
+    found = {
+        team_id: await owners.resolve(team_id, {d.owner for _i, d in drafts if d.owner})
+        for team_id, drafts in by_team.items()
+    }
+
+    async def store(session: AsyncSession) -> None:
+        for team_id, drafts in by_team.items():
+            await _store_team(session, team_id, drafts, found[team_id], now, answers)
+
+    if dry_run:
+        async with deps.sessions() as session:
+            await store(session)
+            await session.rollback()
+    else:
+        # Concurrent batches may deadlock on PostgreSQL; the victim's batch is run again.
+        await in_retried_transaction(deps.sessions, store)
+    return [answer for answer in answers if answer is not None]
+
+
+def _resolved(
+    draft: LeadDraft, owners: dict[str, Owner], campaigns: dict[str, int]
+) -> tuple[LeadFields, LeadAnswer]:
+    """The lead to store, its owner and campaign found, and its answer but for the result."""
+    dropped = list(draft.dropped)
+    owner = owners[draft.owner] if draft.owner is not None else Owner(None)
+    if draft.owner is not None and owner.user_id is None:
+        dropped.append(Dropped("owner", owner.problem or "is nobody in Slack"))
+    named = draft.campaign or draft.source
+    if draft.campaign is not None and named not in campaigns:
+        dropped.append(Dropped("campaign", f"no campaign #{draft.campaign} in this workspace"))
+    unmatched = draft.source if draft.campaign is None and draft.source not in campaigns else None
+    fields = draft.fields
+    if owner.user_id is not None or named in campaigns:
+        fields = replace(fields, owner=owner.user_id, campaign_id=campaigns.get(named or ""))
+    placeholder = UpsertResult(UpsertStatus.UNCHANGED)
+    return fields, LeadAnswer(placeholder, tuple(dropped), fields.history, unmatched)
 
 
 async def _store_team(
     session: AsyncSession,
     team_id: str,
     drafts: list[tuple[int, LeadDraft]],
+    owners: dict[str, Owner],
     now: datetime,
-    results: list[UpsertResult | None],
+    answers: list[LeadAnswer | None],
 ) -> None:
-    slugs = {draft.campaign for _index, draft in drafts if draft.campaign}
+    slugs = {slug for _index, d in drafts for slug in (d.campaign, d.source) if slug}
     campaigns = await campaign_ids_by_slug(session=session, team_id=team_id, slugs=slugs)
-    ready: list[tuple[int, LeadFields]] = []
-    for index, draft in drafts:
-        if draft.campaign is None:
-            ready.append((index, draft.fields))
-        elif draft.campaign in campaigns:
-            ready.append((index, replace(draft.fields, campaign_id=campaigns[draft.campaign])))
-        else:
-            results[index] = _rejected(
-                Rejection("campaign", f"no campaign #{draft.campaign} in this workspace")
-            )
+    ready = [(index, *_resolved(draft, owners, campaigns)) for index, draft in drafts]
     stored = await upsert_leads(
-        session=session, team_id=team_id, leads=[fields for _index, fields in ready], now=now
+        session=session, team_id=team_id, leads=[fields for _i, fields, _a in ready], now=now
     )
-    for (index, _fields), result in zip(ready, stored, strict=True):
-        results[index] = result
+    for (index, _fields, answer), result in zip(ready, stored, strict=True):
+        answers[index] = replace(answer, result=result)
 
 
-def _rejected(rejection: Rejection) -> UpsertResult:
-    return UpsertResult(UpsertStatus.REJECTED, field=rejection.field, reason=rejection.reason)
+def _rejected(rejection: Rejection) -> LeadAnswer:
+    return LeadAnswer(
+        UpsertResult(UpsertStatus.REJECTED, field=rejection.field, reason=rejection.reason)
+    )
 
 
-def tally(results: Sequence[UpsertResult]) -> dict[str, int]:
+def tally(answers: Sequence[LeadAnswer]) -> dict[str, int]:
     """How many items ended in each status."""
     counts = {status.value: 0 for status in UpsertStatus}
-    for result in results:
-        counts[result.status.value] += 1
+    for answer in answers:
+        counts[answer.result.status.value] += 1
     return counts
+
+
+async def read_rules(deps: Deps, team_id: str | None, **options: Any) -> ReadRules:
+    """The rules for reading leads into a workspace: its time zone, and the options given."""
+    zone = (await deps.team_settings(team_id)).zone if team_id else ZoneInfo("UTC")
+    return ReadRules(zone=zone, **options)

@@ -6,15 +6,13 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
-from handlers.lead_intake import intake_leads, tally
-from storage.lead_upsert import UpsertResult, UpsertStatus, sole_team_id
-from storage.transactions import in_retried_transaction
+from handlers.lead_intake import LeadAnswer, intake_leads, read_rules, tally
+from storage.lead_upsert import UpsertStatus, sole_team_id
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +46,16 @@ def _shape_error(body: Any) -> str | None:
     return None
 
 
-def _answer(index: int, result: UpsertResult) -> dict[str, Any]:
+def _answer(index: int, lead: LeadAnswer) -> dict[str, Any]:
+    result = lead.result
     answer: dict[str, Any] = {"index": index, "status": result.status.value}
     if result.lead_id is not None:
         answer["id"] = result.lead_id
     if result.status is UpsertStatus.REJECTED:
         answer["field"] = result.field
         answer["reason"] = result.reason
+    if lead.dropped:
+        answer["warnings"] = [{"field": d.field, "reason": d.reason} for d in lead.dropped]
     return answer
 
 
@@ -81,15 +82,11 @@ def route(deps: Deps) -> Route:
         if problem is not None:
             return _error(422, problem)
         items = [body] if isinstance(body, dict) else body
-
-        async def store(session: AsyncSession) -> list[UpsertResult]:
-            default_team = await sole_team_id(session=session)
-            return await intake_leads(
-                session=session, items=items, default_team=default_team, now=deps.clock.now()
-            )
-
         try:
-            results = await in_retried_transaction(deps.sessions, store)
+            async with deps.sessions() as session:
+                default_team = await sole_team_id(session=session)
+            rules = await read_rules(deps, default_team)
+            results = await intake_leads(deps, items, default_team=default_team, rules=rules)
         except SQLAlchemyError:
             logger.exception("storing %d leads failed", len(items))
             return _error(503, "the database could not store the leads; nothing was stored")

@@ -1,24 +1,70 @@
-"""Makes sure every workspace that talks to the app has its row before any handler runs."""
+"""Serves only the workspaces leadloop is installed in; any other team is turned away politely.
 
+Workspaces exist by installation (the bot token's own workspace, stored at start-up). A
+signed request from another team (a Slack Connect guest clicking a shared preview, say)
+gets a short ephemeral answer, or nothing for events, and never creates a row.
+"""
+
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.deps import Deps
-from storage.teams import ensure_team
+from storage.teams import get_team
+
+logger = logging.getLogger(__name__)
+
+NOT_INSTALLED = (
+    "leadloop is not installed in this workspace, so it cannot do anything here. "
+    "Ask an admin of the workspace that runs it."
+)
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def refusal(body: dict[str, Any]) -> BoltResponse:
+    """The acknowledgement for a team leadloop does not serve: ephemeral words, or nothing."""
+    if "command" in body:
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NOT_INSTALLED})
+    if body.get("type") == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    response_url = body.get("response_url")
+    if isinstance(response_url, str) and response_url:
+        task = asyncio.create_task(_tell(response_url))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    return BoltResponse(status=200, body="")
+
+
+async def _tell(response_url: str) -> None:
+    try:
+        await AsyncWebhookClient(response_url).send(
+            text=NOT_INSTALLED, response_type="ephemeral", replace_original=False
+        )
+    except Exception:  # noqa: BLE001 - a courtesy to a stranger must never fail loudly
+        logger.info("could not tell a click from another workspace that leadloop is absent")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Add the middleware that creates a team's row on its first request."""
-    known: set[str] = set()
+    """Add the middleware that lets through only requests from installed workspaces."""
+    installed: set[str] = set()
 
     @app.middleware
-    async def ensure_team_row(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> None:
+    async def only_installed_workspaces(
+        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
         team_id = context.team_id
-        if team_id and team_id not in known:
-            async with deps.sessions.begin() as session:
-                await ensure_team(session=session, team_id=team_id, now=deps.clock.now())
-            known.add(team_id)
+        if team_id and team_id not in installed:
+            async with deps.sessions() as session:
+                known = await get_team(session=session, team_id=team_id) is not None
+            if not known:
+                logger.info("a request from workspace %s, which is not installed, refused", team_id)
+                return refusal(body)
+            installed.add(team_id)
         await next()
+        return None

@@ -16,6 +16,7 @@ from storage.outbox import (
     enqueue_feedback_event,
     withdraw_feedback_events,
 )
+from storage.verdicts import REOPENABLE, implied_status
 
 UNDO_WINDOW = timedelta(minutes=10)
 
@@ -42,23 +43,30 @@ async def record_feedback(
 ) -> Feedback:
     """Store one feedback record and move the lead along: status, last touch, campaign.
 
+    A rating without a status may still set one (storage.verdicts): junk closes the lead,
+    hot or warm reopens a lost or disqualified one; the record keeps it, so Undo restores.
     The record's event for the CRM's webhook joins the outbox in the same transaction.
     """
     if lead.team_id != team_id:
         raise ValueError("lead belongs to another team")
+    status = given.status or implied_status(
+        rating=given.rating,
+        current=lead.status,
+        before_closing=await _status_before_closing(session, lead),
+    )
     feedback = Feedback(
         team_id=team_id,
         lead_id=lead.id,
         author=author,
         rating=given.rating,
-        status=given.status,
+        status=status,
         reason=given.reason,
         note=given.note,
         created_at=now,
-        previous_status=lead.status if given.status else None,
+        previous_status=lead.status if status else None,
     )
-    if given.status:
-        lead.status = given.status
+    if status:
+        lead.status = status
     if given.campaign_id is not None:
         lead.campaign_id = given.campaign_id
     lead.last_touch_at = max(lead.last_touch_at, now)
@@ -72,6 +80,21 @@ async def record_feedback(
         session=session, event_type=FEEDBACK_CREATED, feedback=feedback, lead=lead, now=now
     )
     return feedback
+
+
+async def _status_before_closing(session: AsyncSession, lead: Lead) -> str | None:
+    """The status a closed lead had before the record that closed it (None if open or unknown)."""
+    if lead.status not in REOPENABLE:
+        return None
+    closing = (
+        await session.exec(
+            select(Feedback.previous_status)
+            .where(Feedback.lead_id == lead.id, Feedback.status == lead.status)
+            .order_by(col(Feedback.created_at).desc(), col(Feedback.id).desc())
+            .limit(1)
+        )
+    ).first()
+    return closing
 
 
 async def rate_lead(

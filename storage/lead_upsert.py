@@ -37,6 +37,8 @@ class LeadFields:
     owner: str | None = None
     handed_off_at: datetime | None = None
     status: str | None = None
+    # Only for a new lead: history is never stale or nudged (an update leaves it as it is).
+    history: bool = False
 
 
 class UpsertStatus(StrEnum):
@@ -202,6 +204,7 @@ def _new_row(team_id: str, lead: LeadFields, now: datetime) -> dict[str, Any]:
         "status": lead.status or LeadStatus.NEW.value,
         "last_touch_at": handed_off_at,
         "snoozed_until": None,
+        "history": lead.history,
         "created_at": now,
         "updated_at": now,
     }

@@ -144,9 +144,15 @@ async def search_leads(
 async def open_leads_of(
     *, session: AsyncSession, team_id: str, owner: str, limit: int
 ) -> tuple[list[Lead], int]:
-    """An owner's open leads, oldest touch first (at most limit), and how many there are."""
+    """An owner's open leads, oldest touch first (at most limit), and how many there are.
+
+    Imported history is left out: the CRM holds what happened to those.
+    """
     condition = (
-        (Lead.team_id == team_id) & (Lead.owner == owner) & col(Lead.status).in_(OPEN_STATUSES)
+        (Lead.team_id == team_id)
+        & (Lead.owner == owner)
+        & col(Lead.status).in_(OPEN_STATUSES)
+        & col(Lead.history).is_(False)
     )
     total = (await session.exec(select(func.count()).select_from(Lead).where(condition))).one()
     statement = (

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -18,6 +18,8 @@ class Team(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # When Slack's member directory (users.list) was last read into slack_people.
+    people_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TeamSettingsRow(SQLModel, table=True):
@@ -88,6 +90,7 @@ class Lead(SQLModel, table=True):
             "status",
             "last_touch_at",
             "snoozed_until",
+            "history",
         ),
         Index("ix_leads_team_first_feedback", "team_id", "first_feedback_at"),
         Index("ix_leads_campaign", "campaign_id"),
@@ -113,6 +116,9 @@ class Lead(SQLModel, table=True):
     # When the lead got its first feedback (kept by record and undo), so the time-to-first-
     # feedback goal reads one indexed column instead of searching every lead's history.
     first_feedback_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Imported history: handed over before the import and already past the stale window, so
+    # counted in its weeks' figures but never stale, never nudged and not in `mine`.
+    history: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Feedback(SQLModel, table=True):
@@ -265,3 +271,20 @@ class LeadNudge(SQLModel, table=True):
     nudge_count: int = 0
     last_nudged_at: datetime = Field(sa_type=UTCDateTime)
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SlackPerson(SQLModel, table=True):
+    """A workspace member as Slack last described them: to find reps by email or name, and to
+    show names and emails beside Slack ids in exports."""
+
+    __tablename__ = "slack_people"
+    __table_args__ = (Index("ix_slack_people_team_email", "team_id", "email"),)
+
+    team_id: str = Field(foreign_key="teams.team_id", primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    real_name: str = Field(default="", max_length=255)
+    display_name: str = Field(default="", max_length=255)
+    # Neither deleted nor a bot: someone who may own leads.
+    active: bool = True
+    fetched_at: datetime = Field(sa_type=UTCDateTime)

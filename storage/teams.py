@@ -9,9 +9,11 @@ from storage.db import insert_ignoring_conflicts
 from storage.models import Team
 
 
-async def ensure_team(*, session: AsyncSession, team_id: str, now: datetime) -> None:
-    """Create the team's row unless it exists; safe when many requests race."""
-    await insert_ignoring_conflicts(session, Team, {"team_id": team_id, "created_at": now})
+async def ensure_team(*, session: AsyncSession, team_id: str, now: datetime) -> bool:
+    """Create the team's row unless it exists; safe when many requests race. True if created."""
+    values = {"team_id": team_id, "created_at": now}
+    created = await insert_ignoring_conflicts(session, Team, values, returning=Team.team_id)
+    return created is not None
 
 
 async def list_teams(*, session: AsyncSession) -> list[Team]:

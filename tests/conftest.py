@@ -20,11 +20,13 @@ from bot.app import build_bolt_app
 from bot.clock import ManualClock
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
+from bot.installation import install_workspace
 from bot.settings import Settings, normalise_database_url
+from bot.slack_client import build_client
 from bot.web import build_web_app
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
-from tests.factories import BOT_TOKEN, SIGNING_SECRET, SlackDriver
+from tests.factories import BOT_TOKEN, SIGNING_SECRET, TEAM, SlackDriver
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -42,7 +44,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def standin() -> Iterator[SlackStandIn]:
     """The Slack Web API stand-in, on a loopback port, for the whole run."""
-    with SlackStandIn(token=BOT_TOKEN) as server:
+    with SlackStandIn(token=BOT_TOKEN, team_id=TEAM) as server:
         yield server
 
 
@@ -123,19 +125,29 @@ async def deps(database_url: str, clock: ManualClock, standin: SlackStandIn) -> 
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=standin.base_url,
         database_url=database_url,
+        team_id=TEAM,  # as LEADLOOP_TEAM_ID: installing asks Slack nothing
     )
     engine = create_engine(settings.database_url)
     if engine.dialect.name == "postgresql":
         tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield Deps(settings=settings, engine=engine, sessions=create_sessions(engine), clock=clock)
+    slack = build_client(token=BOT_TOKEN, base_url=standin.base_url, backoff_factor=0.01)
+    yield Deps(
+        settings=settings,
+        engine=engine,
+        sessions=create_sessions(engine),
+        clock=clock,
+        slack=slack,
+    )
     await engine.dispose()
 
 
 @pytest.fixture
 async def slack(deps: Deps, standin: SlackStandIn) -> AsyncIterator[SlackDriver]:
-    """Signed requests through the real HTTP app; waits for listeners still running after."""
+    """Signed requests through the real HTTP app of the installed workspace (TEAM, which
+    the stand-in's auth.test names); waits for listeners still running after."""
+    await install_workspace(deps)
     web_app = build_web_app(build_bolt_app(deps), deps)
     transport = httpx.ASGITransport(app=web_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://leadloop.test") as http:

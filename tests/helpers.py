@@ -1,13 +1,16 @@
 """Reading what the app stored and what it sent, for assertions."""
 
 import asyncio
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
+from starlette.types import ASGIApp, Message
 
 from bot.demo.slack_standin import ResponseUrlPost, SlackStandIn
 from bot.deps import Deps
@@ -100,9 +103,9 @@ async def no_sleep(_seconds: float) -> None:
 
 
 async def add_team(deps: Deps, team_id: str = TEAM, *, created_at: datetime | None = None) -> None:
-    """Store a team row."""
+    """Store a team row (or set the installed one's creation time)."""
     async with deps.sessions.begin() as session:
-        session.add(
+        await session.merge(
             Team(team_id=team_id, created_at=created_at or datetime(2026, 1, 1, tzinfo=UTC))
         )
 
@@ -185,3 +188,21 @@ async def add_feedback(
         lead = await session.get(Lead, lead_id)
         if lead is not None and (lead.first_feedback_at is None or at < lead.first_feedback_at):
             lead.first_feedback_at = at
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
+    """Run an ASGI app's start-up, and its shut-down on leaving, as a server would."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, inbox.get, outbox.put))  # type: ignore[arg-type]
+    await inbox.put({"type": "lifespan.startup"})
+    started = await outbox.get()
+    assert started["type"] == "lifespan.startup.complete", started
+    try:
+        yield
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await task

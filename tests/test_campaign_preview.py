@@ -28,7 +28,7 @@ from tests.factories import (
     SlackDriver,
     view_submission,
 )
-from tests.helpers import all_rows, count_rows, texts_of, wait_for_responses
+from tests.helpers import all_rows, count_rows, seed_team, texts_of, wait_for_responses
 
 MARKETER = "U0MKT"
 COMMAND = "/campaign-preview"
@@ -515,6 +515,7 @@ async def test_buttons_for_another_teams_campaign_record_nothing(
     slack: SlackDriver, deps: Deps
 ) -> None:
     campaign, ts = await post_preview(slack, deps)
+    await seed_team(deps, OTHER_TEAM)  # installed too: still no reach into TEAM's campaigns
     await slack.click(
         ids.CAMPAIGN_READY, str(campaign.id), user=REP, team=OTHER_TEAM, message_ts=ts
     )
@@ -597,6 +598,7 @@ async def test_a_long_list_ends_with_and_n_more(slack: SlackDriver, deps: Deps) 
     body = (await slack.command("list", command=COMMAND)).json()
     assert block_kit_errors(body["blocks"], surface="message") == []
     assert "and 3 more" in texts_of(body["blocks"])
+    await seed_team(deps, OTHER_TEAM)
     empty_team = (await slack.command("list", command=COMMAND, team=OTHER_TEAM)).json()
     assert "No campaign launches" in empty_team["text"]
 

@@ -8,7 +8,7 @@ from bot.deps import Deps
 from handlers.views import ids
 from storage.models import Feedback, Lead
 from tests.factories import OTHER_TEAM, SlackDriver
-from tests.helpers import all_rows, count_rows, texts_of, wait_for_responses
+from tests.helpers import all_rows, count_rows, seed_team, texts_of, wait_for_responses
 from tests.test_leadfeedback_command import seed_lead
 
 
@@ -57,6 +57,7 @@ async def test_undo_from_another_team_cannot_reach_the_record(
     slack: SlackDriver, deps: Deps
 ) -> None:
     feedback = await recorded(slack, deps, "team@x.com hot")
+    await seed_team(deps, OTHER_TEAM)
     await slack.click(ids.FEEDBACK_UNDO, str(feedback.id), team=OTHER_TEAM)
     [response] = await wait_for_responses(slack.standin)
     assert "already gone" in response.body["text"]

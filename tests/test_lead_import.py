@@ -8,7 +8,8 @@ import pytest
 
 from bot.cli import main
 from bot.deps import Deps
-from handlers.lead_import import map_columns, progress_line
+from handlers.crm_files import map_columns
+from handlers.lead_import import progress_line
 from storage.models import Lead
 from tests.factories import OTHER_TEAM, TEAM
 from tests.helpers import all_rows, count_rows, seed_campaign, seed_team
@@ -40,7 +41,7 @@ async def leadloop(
     return status, captured.out, captured.err
 
 
-async def test_a_hubspot_export_imports_with_rejects_written_beside_it(
+async def test_a_hubspot_export_imports_with_rejects_and_warnings_written_beside_it(
     deps: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await seed_campaign(deps, TEAM, "fall")
@@ -49,30 +50,38 @@ async def test_a_hubspot_export_imports_with_rejects_written_beside_it(
     status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
 
     assert status == 0
-    assert "2 created, 0 updated, 0 unchanged, 4 rejected" in out
-    assert "Columns ignored: Contact owner" in out
+    assert "4 created, 0 updated, 0 unchanged, 2 rejected" in out
+    assert "1 older leads imported as history" in out  # Ada, handed over four days ago
+    assert "4 rows stored without a bad field" in out
+    assert "  owner: no one in Slack is called Bob (2 rows)" in out
     leads = {lead.external_id: lead for lead in await all_rows(deps, Lead)}
-    assert set(leads) == {"101", "102"}
+    assert set(leads) == {"101", "102", "103", "104"}
     assert (leads["101"].name, leads["101"].email, leads["101"].company) == (
         "Ada Lovelace",
         "ada@example.com",
         "Engines",
     )
+    assert leads["101"].history and not leads["102"].history
     assert leads["102"].status == "contacted" and leads["102"].campaign_id is not None
+    assert leads["102"].owner is None  # nobody in Slack is called Bob
+    assert (leads["103"].email, leads["104"].status) == (None, "new")
     with open(tmp_path / "hubspot.rejected.csv", encoding="utf-8", newline="") as rejected:
         rows = list(csv.reader(rejected))
     assert rows[0] == ["line", "field", "reason", *HUBSPOT[0]]
-    assert [(row[0], row[1]) for row in rows[1:]] == [
-        ("4", "email"),
-        ("5", "status"),
-        ("6", "row"),
-        ("7", "external_id"),
+    assert [(row[0], row[1]) for row in rows[1:]] == [("6", "row"), ("7", "external_id")]
+    assert rows[1][3:] == HUBSPOT[5]
+    with open(tmp_path / "hubspot.warnings.csv", encoding="utf-8", newline="") as warned:
+        warnings = [(row[0], row[1], row[3]) for row in csv.reader(warned)][1:]
+    assert warnings == [
+        ("2", "owner", "Bob"),
+        ("3", "owner", "Bob"),
+        ("4", "email", "not-an-email"),
+        ("5", "status", "Sleeping"),
     ]
-    assert rows[1][3:] == HUBSPOT[3]
 
     status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
-    assert "0 created, 0 updated, 2 unchanged, 4 rejected" in out
-    assert await count_rows(deps, Lead) == 2
+    assert "0 created, 0 updated, 4 unchanged, 2 rejected" in out
+    assert await count_rows(deps, Lead) == 4
 
 
 async def test_a_dry_run_of_a_salesforce_export_stores_nothing(
@@ -129,8 +138,8 @@ async def test_a_file_that_cannot_be_imported_stores_nothing(
 
 def test_column_names_match_case_and_punctuation_insensitively() -> None:
     columns, ignored = map_columns(["E-Mail", "EXTERNAL_ID", "Phone", "email address"])
-    assert columns == {"email": 0, "external_id": 1}
-    assert ignored == ["Phone", "email address"]
+    assert columns == {"email": 3, "external_id": 1}  # the better-ranked email column
+    assert ignored == ["E-Mail", "Phone"]
 
 
 def test_progress_line() -> None:

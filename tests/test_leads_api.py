@@ -61,7 +61,7 @@ def batch_of_1000_with_10_bad() -> list[dict[str, object]]:
         77: ("external_id", {"email": None, "external_id": None}),
         150: ("status", {"status": "maybe"}),
         222: ("owner", {"owner": "bob"}),
-        300: ("handed_off_at", {"handed_off_at": "24/11/2026"}),
+        300: ("handed_off_at", {"handed_off_at": "sometime soon"}),
         401: ("campaign", {"campaign": "no-such-campaign"}),
         555: ("name", {"name": "x" * 201}),
         640: ("company", {"company": ["not", "text"]}),
@@ -73,21 +73,19 @@ def batch_of_1000_with_10_bad() -> list[dict[str, object]]:
     return leads
 
 
-BAD_FIELDS = {
-    7: "email",
-    77: "external_id",
+REJECTED_FIELDS = {7: "email", 77: "external_id", 808: "team_id"}
+DROPPED_FIELDS = {
     150: "status",
     222: "owner",
     300: "handed_off_at",
     401: "campaign",
     555: "name",
     640: "company",
-    808: "team_id",
     999: "handed_off_at",
 }
 
 
-async def test_a_batch_of_1000_stores_the_990_good_leads_and_repeating_it_changes_nothing(
+async def test_a_batch_of_1000_stores_every_identifiable_lead_and_repeating_it_changes_nothing(
     api: httpx.AsyncClient, deps: Deps
 ) -> None:
     await seed_campaign(deps, TEAM, "spring-webinar")
@@ -97,28 +95,68 @@ async def test_a_batch_of_1000_stores_the_990_good_leads_and_repeating_it_change
 
     assert response.status_code == 200
     answer = response.json()
-    assert (answer["created"], answer["rejected"], answer["updated"]) == (990, 10, 0)
+    assert (answer["created"], answer["rejected"], answer["updated"]) == (997, 3, 0)
     assert [r["index"] for r in answer["results"]] == list(range(1000))
     rejected = {r["index"]: r["field"] for r in answer["results"] if r["status"] == "rejected"}
-    assert rejected == BAD_FIELDS
+    assert rejected == REJECTED_FIELDS
     assert all(r["reason"] for r in answer["results"] if r["status"] == "rejected")
-    assert await count_rows(deps, Lead) == 990
+    warned = {
+        r["index"]: [w["field"] for w in r["warnings"]]
+        for r in answer["results"]
+        if "warnings" in r
+    }
+    assert warned == {index: [name] for index, name in DROPPED_FIELDS.items()}
+    assert "no one in Slack is called bob" in answer["results"][222]["warnings"][0]["reason"]
+    assert await count_rows(deps, Lead) == 997
     leads = {lead.external_id: lead for lead in await all_rows(deps, Lead)}
     first = leads["crm-0"]
     assert first.email == "person0@example.com"
     assert first.handed_off_at == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     assert first.last_touch_at == first.handed_off_at
     assert first.campaign_id is not None and leads["crm-1"].campaign_id is None
+    assert (leads["crm-150"].status, leads["crm-222"].owner, leads["crm-401"].campaign_id) == (
+        "new",
+        None,
+        None,
+    )
+    assert not any(lead.history for lead in leads.values())  # live, however old
 
     again = (await post(api, batch)).json()
 
     assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (
         0,
         0,
-        990,
-        10,
+        997,
+        3,
     )
-    assert await count_rows(deps, Lead) == 990
+    assert await count_rows(deps, Lead) == 997
+
+
+async def test_a_lead_sent_as_history_is_never_nudged_and_others_are_live(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    old = "2026-09-01T09:00:00Z"
+    answer = (
+        await post(
+            api,
+            [
+                {"email": "past@example.com", "handed_off_at": old, "history": True},
+                {"email": "live@example.com", "handed_off_at": old},
+                {"email": "odd@example.com", "history": "yes"},
+            ],
+        )
+    ).json()
+
+    assert answer["created"] == 3
+    assert answer["results"][2]["warnings"] == [
+        {"field": "history", "reason": "must be true or false"}
+    ]
+    history = {lead.email: lead.history for lead in await all_rows(deps, Lead)}
+    assert history == {
+        "past@example.com": True,
+        "live@example.com": False,
+        "odd@example.com": False,
+    }
 
 
 async def test_upsert_matches_by_external_id_else_email_and_keeps_the_latest_touch(
@@ -331,3 +369,28 @@ async def test_fifty_concurrent_overlapping_batches_all_succeed_without_duplicat
     assert sum(a["created"] for a in answers) == 15  # each new email created once
     leads = await all_rows(deps, Lead)
     assert sorted(lead.email for lead in leads) == sorted(pool)
+
+
+async def test_a_source_names_the_campaign_when_one_is_called_that(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    campaign_id = await seed_campaign(deps, TEAM, "spring-webinar")
+
+    answer = (
+        await post(
+            api,
+            [
+                {"email": "a@example.com", "source": "Spring Webinar"},
+                {"email": "b@example.com", "source": "Organic Search"},
+                {"email": "c@example.com", "source": "Spring Webinar", "campaign": "fall"},
+            ],
+        )
+    ).json()
+
+    assert [r.get("warnings") for r in answer["results"]] == [
+        None,
+        None,
+        [{"field": "campaign", "reason": "no campaign #fall in this workspace"}],
+    ]
+    campaigns = {lead.email: lead.campaign_id for lead in await all_rows(deps, Lead)}
+    assert campaigns == {"a@example.com": campaign_id, "b@example.com": None, "c@example.com": None}

@@ -33,6 +33,8 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # channels:join: the bot joins a public channel to post a campaign preview there;
     # channels:read, groups:read: which channel a setting names (conversations.info, .list);
     # users:read: users.info tells who is a workspace admin (the Home's Settings button);
+    # users:read also lets the lead intake find owners by name in users.list;
+    # users:read.email: owners given as emails (users.lookupByEmail) and emails in exports;
     # files:write: the digest's goals chart goes up with files_upload_v2;
     # channels:history, groups:history, im:history: a post Slack may have taken without
     # saying so (a 5xx, a dropped connection) is looked up by its metadata before a retry,
@@ -44,6 +46,7 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
         "channels:read",
         "groups:read",
         "users:read",
+        "users:read.email",
         "files:write",
         "channels:history",
         "groups:history",

@@ -56,6 +56,7 @@ def test_env_file_and_normalisation(tmp_path, monkeypatch: pytest.MonkeyPatch) -
             "https://example.com/archives/C0123456789",
             "up to 5 channels separated by commas: ids such as C0123456789, links",
         ),
+        ("LEADLOOP_TEAM_ID", "acme.slack.com", "the Slack workspace id of the bot token"),
         ("DATABASE_URL", "mysql://root@localhost/x", "sqlite:///leadloop.db or postgresql://"),
         ("SLACK_API_URL", "ftp://slack", "an http(s) URL"),
     ],

@@ -13,6 +13,7 @@ import pytest
 from bot.app import build_bolt_app
 from bot.demo.slack_standin import SlackStandIn, view_errors
 from bot.deps import Deps
+from bot.installation import install_workspace
 from bot.web import build_web_app
 from handlers.views import ids
 from handlers.views.settings_blocks import NOT_ADMIN, read_settings, settings_modal
@@ -29,6 +30,7 @@ from tests.test_home import ADMIN, published
 @contextlib.asynccontextmanager
 async def app_with(deps: Deps, standin: SlackStandIn) -> AsyncIterator[SlackDriver]:
     """The real HTTP app built on these deps (the `slack` fixture's, with other services)."""
+    await install_workspace(deps)
     app = build_web_app(build_bolt_app(deps), deps)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://leadloop.test") as http:

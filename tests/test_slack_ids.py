@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.lead_intake import parse_lead
+from handlers.lead_intake import ReadRules, parse_lead
 from handlers.views.blocks import channel_link, mention
 from storage.slack_ids import is_channel_id, is_team_id, is_user_id
 from tests.conftest import make_settings
@@ -49,11 +49,13 @@ def test_mentions_and_links_only_for_real_ids() -> None:
 
 
 def test_the_lead_api_and_the_environment_use_the_same_rule() -> None:
-    for owner in ("U0123456789", "W0123456789"):
-        assert parse_lead({"email": "a@b.co", "owner": owner}, now=NOW).fields.owner == owner
-    long_owner = "U" + "1" * 22
-    assert parse_lead({"email": "a@b.co", "owner": long_owner}, now=NOW).field == "owner"
-    assert parse_lead({"email": "a@b.co", "team_id": "E0123456789"}, now=NOW).field == "team_id"
+    rules = ReadRules()
+    for team in ("T0123456789", "T0" + "1" * 20):
+        draft = parse_lead({"email": "a@b.co", "team_id": team}, now=NOW, rules=rules)
+        assert draft.team_id == team
+    for team in ("E0123456789", "T0" + "1" * 22):
+        refused = parse_lead({"email": "a@b.co", "team_id": team}, now=NOW, rules=rules)
+        assert refused.field == "team_id"
     assert make_settings(admin_users="U0123456789,W0123456789").admin_users == (
         "U0123456789",
         "W0123456789",

@@ -674,3 +674,23 @@ def test_view_errors() -> None:
     assert "private_metadata" in view_errors(modal(private_metadata="m" * 3001))[0]
     assert "callback_id" in view_errors(modal(callback_id="c" * 256))[0]
     assert "/view/blocks/0/text/text" in view_errors(modal(blocks=[section("x" * 3001)]))[0]
+
+
+@pytest.mark.asyncio
+async def test_users_list_pages_and_lookup_by_email(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    for n in range(5):
+        standin.add_user(f"U{n}", real_name=f"Person {n}", email=f"p{n}@acme.com")
+
+    first = await client.users_list(limit=2)
+    second = await client.users_list(limit=2, cursor=first["response_metadata"]["next_cursor"])
+    third = await client.users_list(limit=2, cursor=second["response_metadata"]["next_cursor"])
+    found = await client.users_lookupByEmail(email="P3@Acme.com")
+
+    pages = [[m["id"] for m in page["members"]] for page in (first, second, third)]
+    assert pages == [["U0", "U1"], ["U2", "U3"], ["U4"]]
+    assert third["response_metadata"]["next_cursor"] == ""
+    assert (found["user"]["id"], found["user"]["profile"]["email"]) == ("U3", "p3@acme.com")
+    with pytest.raises(SlackApiError, match="users_not_found"):
+        await client.users_lookupByEmail(email="nobody@acme.com")

@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.app import build_bolt_app, build_socket_handler
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
+from bot.installation import install_workspace
 from storage.models import Feedback
 from tests.factories import command_form
 from tests.helpers import all_rows
@@ -45,6 +46,7 @@ async def test_slash_command_over_socket_mode(deps: Deps, standin: SlackStandIn)
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     standin._app_token = APP_TOKEN
     standin.socket_url = f"ws://127.0.0.1:{port}/link"
+    await install_workspace(deps)  # as `serve --socket` does before it connects
     handler = build_socket_handler(build_bolt_app(deps), APP_TOKEN)
     try:
         await handler.connect_async()

@@ -12,21 +12,26 @@ from pathlib import Path
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_bolt_app, build_socket_handler
+from bot.app import build_socket_handler
 from bot.channel_defaults import resolve_default_channels
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
 from bot.clock import SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
 from bot.deps import Deps
+from bot.installation import InstallationError, install_workspace
 from bot.logging import configure_logging
-from bot.scheduler import ScheduledJobs, Scheduler
+from bot.serving import prepare_served_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_client
-from bot.web import build_web_app
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
-from handlers.lead_import import ImportRefused, import_csv, progress_line
-from jobs.webhook_delivery import lifespan_hooks
+from handlers.lead_import import (
+    ImportOptions,
+    ImportRefused,
+    import_csv,
+    progress_line,
+    summary_lines,
+)
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -73,6 +78,24 @@ def _parser() -> argparse.ArgumentParser:
     leads_in.add_argument(
         "--dry-run", action="store_true", help="check every row and report, storing nothing"
     )
+    leads_in.add_argument(
+        "--status-map",
+        type=Path,
+        metavar="FILE",
+        help="CSV of `CRM status,leadloop status` pairs over the built-in HubSpot and "
+        "Salesforce ones (docs/crm-files.md)",
+    )
+    leads_in.add_argument(
+        "--day-first",
+        action="store_true",
+        help="read dates such as 05/06/2026 as 5 June (default: US, May 6)",
+    )
+    leads_in.add_argument(
+        "--nudge-backlog",
+        action="store_true",
+        help="import leads already past the stale window as live, to be nudged (default: "
+        "as history, counted in the digests but never nudged)",
+    )
     data_out = commands.add_parser("export", help="write feedback or leads as CSV")
     data_out.add_argument("what", choices=["feedback", "leads"], help="what to export")
     data_out.add_argument("--since", help="from this date or time (ISO 8601, UTC if naive)")
@@ -110,7 +133,11 @@ def _secrets(settings: Settings) -> list[str]:
 def _build_deps(settings: Settings) -> Deps:
     engine = create_engine(settings.database_url)
     return Deps(
-        settings=settings, engine=engine, sessions=create_sessions(engine), clock=SystemClock()
+        settings=settings,
+        engine=engine,
+        sessions=create_sessions(engine),
+        clock=SystemClock(),
+        slack=_job_client(settings) if settings.slack_bot_token is not None else None,
     )
 
 
@@ -153,22 +180,18 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
         await _check_database(deps)
         settings = await resolve_default_channels(settings, _job_client(settings))
         deps = replace(deps, settings=settings)
-        on_startup, on_shutdown = lifespan_hooks(deps)
-        if not args.no_scheduler:
-            jobs = ScheduledJobs(Scheduler(), deps, _job_client(settings))
-            on_startup.append(jobs.start)
-            on_shutdown.append(jobs.stop)
-            # A settings change in the App Home reschedules that team's jobs at once.
-            deps = replace(deps, on_settings_saved=jobs.reschedule_team)
-        bolt_app = build_bolt_app(deps)
-        web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
+        served = await prepare_served_app(
+            deps, _job_client(settings), scheduler=not args.no_scheduler
+        )
         config = uvicorn.Config(
-            web_app, host=args.host, port=args.port, log_config=None, access_log=False
+            served.web_app, host=args.host, port=args.port, log_config=None, access_log=False
         )
         server = uvicorn.Server(config)
         if args.socket:
             assert settings.slack_app_token is not None
-            socket = build_socket_handler(bolt_app, settings.slack_app_token.get_secret_value())
+            socket = build_socket_handler(
+                served.bolt_app, settings.slack_app_token.get_secret_value()
+            )
             await socket.connect_async()
             logger.info("connected to Slack over Socket Mode")
             try:
@@ -210,39 +233,42 @@ def _show_progress(done: int, total: int) -> None:
     print(f"\r{progress_line(done, total)}", end=end, file=sys.stderr, flush=True)
 
 
+async def _workspace(deps: Deps, team: str | None) -> str | None:
+    """--team, else the bot token's workspace (stored now on a fresh install), else None."""
+    if team is not None or (deps.settings.team_id is None and deps.slack is None):
+        return team
+    return await install_workspace(deps)
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> None:
     deps = await _ready_deps(settings)
     try:
+        options = ImportOptions(
+            team=await _workspace(deps, args.team),
+            dry_run=args.dry_run,
+            status_map=args.status_map,
+            day_first=args.day_first,
+            nudge_backlog=args.nudge_backlog,
+        )
         summary = await import_csv(
             deps,
             args.file,
-            team=args.team,
-            dry_run=args.dry_run,
+            options,
             on_progress=_show_progress if sys.stderr.isatty() else None,
         )
     finally:
         await deps.engine.dispose()
-    counts = summary.counts
-    verb = "Checked (dry run, nothing stored)" if args.dry_run else "Imported"
-    print(
-        f"{verb} {summary.rows:,} rows of {args.file.name} in {summary.seconds:.1f} s: "
-        f"{counts['created']:,} created, {counts['updated']:,} updated, "
-        f"{counts['unchanged']:,} unchanged, {counts['rejected']:,} rejected."
-    )
-    if summary.rejects_path is not None:
-        print(f"Rejected rows and why: {summary.rejects_path}")
-    if summary.ignored_columns:
-        print(f"Columns ignored: {', '.join(summary.ignored_columns)}")
+    print("\n".join(summary_lines(summary, args.file.name, dry_run=args.dry_run)))
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> None:
     options = {
-        "team": args.team,
         "since": parse_moment(args.since) if args.since else None,
         "until": parse_moment(args.until) if args.until else None,
     }
     deps = await _ready_deps(settings)
     try:
+        options["team"] = await _workspace(deps, args.team)
         if args.output is None:
             written = await write_export(deps, args.what, sys.stdout, **options)
         else:
@@ -325,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run_job(settings, args))
         else:
             asyncio.run(_serve(settings, args))
-    except (SettingsError, StartupError, ImportRefused, ExportRefused) as exc:
+    except (SettingsError, StartupError, InstallationError, ImportRefused, ExportRefused) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -37,7 +37,7 @@ async def _teams(deps: Deps, only: str | None) -> list[str]:
     if only is None:
         return known
     if only not in known:
-        listed = ", ".join(known) or "none yet: a team appears when it first uses the app"
+        listed = ", ".join(known) or "none yet: `leadloop serve` stores the bot token's workspace"
         raise UnknownTeam(f"no team {only!r} in the database (teams: {listed}).")
     return [only]
 

@@ -1,1 +1,1 @@
-"""`leadloop demo`: the Slack stand-in, signed requests, the scripted week and its renderers."""
+"""The demo: a Slack stand-in, signed request builders, renderers and a scripted week."""

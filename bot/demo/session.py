@@ -31,6 +31,7 @@ from bot.demo.signed_requests import SlackDriver, block_suggestion, view_submiss
 from bot.demo.slack_standin import SlackStandIn
 from bot.demo.surfaces import SALES_CHANNEL, TEAM, Press, Shown, click_payload, presses
 from bot.deps import Deps
+from bot.installation import install_workspace
 from bot.settings import Settings
 from bot.slack_client import build_client
 from bot.web import build_web_app
@@ -105,15 +106,17 @@ class DemoApp:
         )
         engine = create_engine(self.settings.database_url)
         await upgrade(engine)
+        self.client = build_client(
+            token=BOT_TOKEN, base_url=self.standin.base_url, backoff_factor=0.01
+        )
         self.deps = Deps(
             settings=self.settings,
             engine=engine,
             sessions=create_sessions(engine),
             clock=self.clock,
+            slack=self.client,
         )
-        self.client = build_client(
-            token=BOT_TOKEN, base_url=self.standin.base_url, backoff_factor=0.01
-        )
+        await install_workspace(self.deps)
         web_app = build_web_app(build_bolt_app(self.deps), self.deps)
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=web_app), base_url="http://leadloop.demo"

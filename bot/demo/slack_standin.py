@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import threading
@@ -340,6 +341,8 @@ class SlackStandIn:
             "conversations.info": self._conversation_info,
             "conversations.list": self._conversation_list,
             "users.info": self._user_info,
+            "users.list": self._users_list,
+            "users.lookupByEmail": self._lookup_by_email,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -513,10 +516,13 @@ class SlackStandIn:
         with self._lock:
             self._failures.setdefault(method, deque()).extend([failure] * times)
 
-    def add_user(self, user_id: str, **fields: Any) -> None:
-        """Make users.info answer for `user_id` with these fields over the defaults."""
+    def add_user(self, user_id: str, *, email: str | None = None, **fields: Any) -> None:
+        """Make users.info, users.list and (given an email) users.lookupByEmail answer for
+        `user_id` with these fields over the defaults."""
         user = _default_user(user_id, self._team_id) | fields
         profile = {"real_name": user["real_name"], "display_name": user["name"]}
+        if email is not None:
+            profile["email"] = email
         user["profile"] = profile | user.get("profile", {})
         with self._lock:
             self._users[user_id] = user
@@ -913,6 +919,33 @@ class SlackStandIn:
             user = _default_user(user_id, self._team_id)
             user["profile"] = {"real_name": user["real_name"], "display_name": user["name"]}
         return {"ok": True, "user": copy.deepcopy(user)}
+
+    def _users_list(self, params: Params) -> dict[str, Any]:
+        """The added users by id, a page at a time: `limit` per page, `cursor` from the last."""
+        users = [self._users[user_id] for user_id in sorted(self._users)]
+        start = 0
+        if params.get("cursor"):
+            try:
+                start = int(base64.b64decode(str(params["cursor"])).decode().removeprefix("at:"))
+            except ValueError:
+                return _error("invalid_cursor")
+        limit = int(params.get("limit") or 0) or len(users) or 1
+        page = users[start : start + limit]
+        after = start + limit
+        cursor = base64.b64encode(f"at:{after}".encode()).decode() if after < len(users) else ""
+        return {
+            "ok": True,
+            "members": copy.deepcopy(page),
+            "cache_ts": 0,
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _lookup_by_email(self, params: Params) -> dict[str, Any]:
+        email = str(params.get("email") or "").strip().lower()
+        for user in self._users.values():
+            if email and str(user["profile"].get("email", "")).lower() == email:
+                return {"ok": True, "user": copy.deepcopy(user)}
+        return _error("users_not_found")
 
     def _upload_url(self, params: Params) -> dict[str, Any]:
         if not params.get("filename") or not params.get("length"):

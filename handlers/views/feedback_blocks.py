@@ -25,6 +25,7 @@ from handlers.views.blocks import (
 from storage.feedback import UNDO_WINDOW, FeedbackInput
 from storage.models import NOTE_MAX, Campaign, Feedback, Lead
 from storage.stale import is_stale
+from storage.verdicts import closes, reopens
 from storage.vocabulary import (
     OPEN_STATUSES,
     REASON_LABELS,
@@ -97,6 +98,10 @@ def confirmation(
         lines.append(quote(feedback.note))
     blocks = [section("\n".join(lines))]
     notes = [f"Undo is possible for {int(UNDO_WINDOW.total_seconds() // 60)} minutes."]
+    if closes(previous=feedback.previous_status, status=feedback.status):
+        notes.insert(0, "The lead is closed: it leaves the open leads and gets no more nudges.")
+    elif reopens(previous=feedback.previous_status, status=feedback.status):
+        notes.insert(0, "The lead is open again.")
     if created_lead:
         notes.insert(0, "New lead, owned by you.")
     blocks.append(context(" ".join(notes)))

@@ -1,0 +1,47 @@
+"""What `leadloop serve` runs: the workspace installed, the HTTP app, the scheduled jobs."""
+
+from dataclasses import dataclass, replace
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.types import ASGIApp
+
+from bot.app import build_bolt_app
+from bot.deps import Deps
+from bot.installation import install_workspace
+from bot.scheduler import ScheduledJobs, Scheduler
+from bot.web import build_web_app
+from jobs.webhook_delivery import lifespan_hooks
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """The apps to serve, the workspace they serve, and the scheduled jobs (if any)."""
+
+    web_app: ASGIApp
+    bolt_app: AsyncApp
+    team_id: str
+    jobs: ScheduledJobs | None
+
+
+async def prepare_served_app(
+    deps: Deps, client: AsyncWebClient, *, scheduler: bool = True
+) -> ServedApp:
+    """Install the bot token's workspace, then build the app whose start-up starts the jobs.
+
+    The workspace's row exists before the first request and before the scheduler starts, so
+    the lead API and the import work at once and its digest and nudges are on the schedule
+    from the first minute.
+    """
+    team_id = await install_workspace(deps, client)
+    on_startup, on_shutdown = lifespan_hooks(deps)
+    jobs = None
+    if scheduler:
+        jobs = ScheduledJobs(Scheduler(), deps, client)
+        on_startup.append(jobs.start)
+        on_shutdown.append(jobs.stop)
+        # A settings change in the App Home reschedules that team's jobs at once.
+        deps = replace(deps, on_settings_saved=jobs.reschedule_team)
+    bolt_app = build_bolt_app(deps)
+    web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
+    return ServedApp(web_app=web_app, bolt_app=bolt_app, team_id=team_id, jobs=jobs)

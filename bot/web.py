@@ -117,8 +117,9 @@ def build_web_app(
     async def slack_events(request: Request) -> Response:
         try:
             return await slack.handle(request)
-        except ValueError:
-            # Bolt parses the body before it checks the signature; garbage is not a crash.
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+            # Bolt parses the body, and reads its envelope, before it checks the signature;
+            # garbage (a payload that is not an object, say) is not a crash.
             logger.warning("malformed Slack request body rejected")
             return JSONResponse({"ok": False, "error": "malformed request"}, status_code=400)
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -182,3 +183,19 @@ async def add_feedback(
         lead = await session.get(Lead, lead_id)
         if lead is not None and (lead.first_feedback_at is None or at < lead.first_feedback_at):
             lead.first_feedback_at = at
+
+
+async def settle(timeout: float = 10.0) -> None:
+    """Wait for the work the app does after it acks (listeners run as tasks)."""
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
+def errors_logged(caplog: Any) -> list[str]:
+    """Records at ERROR or above, and any record with a traceback, as one line each."""
+    return [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR or record.exc_info
+    ]

@@ -1,6 +1,5 @@
 """Buttons on `/leadfeedback` messages: Undo, Edit, a candidate lead, Give feedback."""
 
-import json
 import logging
 import re
 
@@ -16,6 +15,7 @@ from handlers.feedback_flow import (
     open_feedback_modal,
     record_and_confirm,
 )
+from handlers.payloads import CandidatePick, read_json
 from handlers.replies import action_row_id, action_value, reply_privately
 from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids
@@ -29,8 +29,7 @@ from storage.feedback import (
     undo_feedback,
 )
 from storage.leads import get_lead
-from storage.models import NOTE_MAX, Lead
-from storage.vocabulary import LeadStatus, Rating, Reason
+from storage.models import Lead
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +48,22 @@ _UNDO_REFUSALS = {
 
 def read_pick(value: str) -> tuple[int, str, FeedbackInput | None] | None:
     """A candidate button's lead id, what to do, and the verdict it carries; None if broken."""
-    try:
-        data = json.loads(value)
-        lead_id = data["lead"]
-        then = data["then"]
-        verdict = data.get("verdict")
-        if not isinstance(lead_id, int) or lead_id < 1 or then not in ("record", "show", "modal"):
-            return None
-        if then != "record":
-            return lead_id, then, None
-        given = FeedbackInput(
-            rating=Rating(verdict["rating"]),
-            status=LeadStatus(verdict["status"]) if verdict.get("status") else None,
-            reason=Reason(verdict["reason"]) if verdict.get("reason") else None,
-            note=str(verdict.get("note") or "")[:NOTE_MAX],
-            campaign_id=int(verdict["campaign_id"]) if verdict.get("campaign_id") else None,
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    pick = read_json(CandidatePick, value)
+    if pick is None or (pick.then == "record") != (pick.verdict is not None):
         return None
-    return lead_id, then, given
+    verdict = pick.verdict
+    given = (
+        FeedbackInput(
+            rating=verdict.rating,
+            status=verdict.status,
+            reason=verdict.reason,
+            note=verdict.note,
+            campaign_id=verdict.campaign_id,
+        )
+        if verdict is not None
+        else None
+    )
+    return pick.lead, pick.then, given
 
 
 async def undo(turn: Turn) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from storage.models import NOTE_MAX
-from storage.vocabulary import LeadStatus, Rating, Reason
+from storage.vocabulary import LeadStatus, Rating, ReactionKind, Reason
 
 # Row ids are 32-bit integers on PostgreSQL: a larger number names no row, and asking for
 # one would fail the query instead.
@@ -227,7 +227,7 @@ class CommentFormMetadata(_Part):
     """The question/concern modal's private_metadata: the campaign and the kind of comment."""
 
     campaign: RowId
-    kind: Literal["question", "concern"]
+    kind: ReactionKind
 
 
 class PickedVerdict(_Part):

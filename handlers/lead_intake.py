@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.payloads import is_encodable
 from storage.lead_upsert import (
     LeadFields,
     UpsertResult,
@@ -76,6 +77,9 @@ def _text(item: Mapping[str, Any], name: str) -> str | None:
     text = str(value).strip()
     if not text:
         return None
+    if not is_encodable(text):
+        # JSON's `\ud800` escapes carry halves of characters that no database can store.
+        raise _Invalid(name, "is not valid Unicode text")
     if CONTROL_RE.search(text):
         raise _Invalid(name, "contains control characters")
     limit = MAX_LENGTHS.get(name)

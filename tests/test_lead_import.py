@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.cli import main
 from bot.deps import Deps
 from handlers.lead_import import map_columns, progress_line
+from handlers.lead_intake import LeadDraft, Rejection, parse_lead
 from storage.models import Lead
 from tests.factories import OTHER_TEAM, TEAM
 from tests.helpers import all_rows, count_rows, seed_campaign, seed_team
@@ -135,3 +137,27 @@ def test_column_names_match_case_and_punctuation_insensitively() -> None:
 
 def test_progress_line() -> None:
     assert progress_line(50, 200, width=8) == "[##......]  25%  50 / 200 rows"
+
+
+def test_the_rules_both_intakes_share_reject_text_that_is_not_unicode() -> None:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    for field in ("name", "company", "external_id", "owner", "campaign", "status"):
+        item = {"email": "a@example.com", field: "half \udc80 a character"}
+        assert parse_lead(item, now=now) == Rejection(field, "is not valid Unicode text")
+    assert isinstance(parse_lead({"email": "a@example.com", "name": "Zoë 🚀"}, now=now), LeadDraft)
+
+
+async def test_rows_the_database_cannot_store_are_rejected_alone(
+    deps: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed_team(deps, TEAM)
+    rows = [["email", "name"], ["ada@example.com", "Ada"], ["nul@example.com", "Nul\x00l"]]
+    source = write_csv(tmp_path / "leads.csv", rows + [["grace@example.com", "Grace"]])
+
+    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+
+    assert status == 0 and "2 created, 0 updated, 0 unchanged, 1 rejected" in out
+    assert {lead.email for lead in await all_rows(deps, Lead)} == {
+        "ada@example.com",
+        "grace@example.com",
+    }

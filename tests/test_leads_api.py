@@ -293,3 +293,42 @@ async def test_crm_status_names_and_naive_times_are_understood(
     assert (lead.external_id, lead.status) == ("12345", "disqualified")
     assert lead.handed_off_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     assert lead.created_at - lead.handed_off_at == timedelta(days=4, hours=1)
+
+
+async def test_text_that_is_not_unicode_rejects_its_lead_alone(
+    api: httpx.AsyncClient, deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    # JSON may escape half a character ("\ud800"); neither database can store one.
+    body = (
+        b'[{"email": "ada@example.com", "name": "Ada"},'
+        b' {"email": "bad@example.com", "name": "Lone \\ud800 half"},'
+        b' {"external_id": "crm-\\udfff", "company": "X"},'
+        b' {"email": "grace@example.com", "company": "Navy \\ud83d\\ude80"}]'
+    )
+    response = await api.post(
+        "/api/leads", content=body, headers={**auth(), "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected", "rejected", "created"]
+    assert [(r.get("field"), r.get("reason")) for r in results[1:3]] == [
+        ("name", "is not valid Unicode text"),
+        ("external_id", "is not valid Unicode text"),
+    ]
+    leads = {lead.email: lead for lead in await all_rows(deps, Lead)}
+    assert set(leads) == {"ada@example.com", "grace@example.com"}
+    assert leads["grace@example.com"].company == "Navy 🚀"
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_number_too_long_to_read_is_a_bad_body_not_a_crash(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    body = b'{"external_id": ' + b"9" * 5000 + b"}"
+    response = await api.post(
+        "/api/leads", content=body, headers={**auth(), "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    assert await count_rows(deps, Lead) == 0

@@ -17,6 +17,7 @@ from handlers.views.blocks import (
     divider,
     escape,
     header,
+    name_text,
     section,
     slack_date,
     truncate,
@@ -215,7 +216,7 @@ def _campaign_block(quality: CampaignQuality, data: HomeData) -> Block:
     leads = f"{quality.leads} lead{'s' * (quality.leads != 1)}"
     reactions = _reactions_text(data.reactions.get(campaign.id or 0, ReactionCounts()))
     return section(
-        f"*{escape(campaign.name)}* `#{escape(campaign.slug)}` · launches {launch}\n"
+        f"*{name_text(campaign.name)}* `#{escape(campaign.slug)}` · launches {launch}\n"
         f"{leads} · {verdict}\n{reactions}"
     )
 

@@ -24,7 +24,7 @@ from bot.settings import Settings, normalise_database_url
 from bot.web import build_web_app
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade
-from tests.factories import BOT_TOKEN, SIGNING_SECRET, SlackDriver
+from tests.factories import BOT_TOKEN, SIGNING_SECRET, TEAM, SlackDriver
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def standin() -> Iterator[SlackStandIn]:
     """The Slack Web API stand-in, on a loopback port, for the whole run."""
-    with SlackStandIn(token=BOT_TOKEN) as server:
+    with SlackStandIn(token=BOT_TOKEN, team_id=TEAM) as server:
         yield server
 
 

@@ -43,12 +43,14 @@ async def reply_privately(respond: Respond, message: Message) -> None:
     await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
-async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
-    """A message from the app to one user; a failure is logged, never raised."""
+async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> bool:
+    """A message from the app to one user; whether it was sent (a failure is logged)."""
     try:
         await client.chat_postMessage(channel=user_id, **message.as_kwargs())
     except SlackApiError as exc:
         logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
+        return False
+    return True
 
 
 async def post_or_join(

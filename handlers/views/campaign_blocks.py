@@ -32,6 +32,7 @@ from handlers.views.blocks import (
     section,
     truncate,
 )
+from handlers.views.preview_problems import why_not_posted
 from storage.models import Campaign
 from storage.reactions import ReactionCounts
 from storage.vocabulary import ReactionKind
@@ -330,16 +331,7 @@ def being_posted(campaign: Campaign) -> Message:
 
 def not_posted(campaign: Campaign, error: str) -> Message:
     """Why the preview is not up yet, how to fix it, and a button to post it then."""
-    where = channel_link(campaign.channel_id)
-    if error in ("not_in_channel", "channel_not_found"):
-        why = (
-            f"I am not a member of {where}, so I could not post there. Type "
-            f"`/invite @leadloop` in {where}, then press *Post preview*."
-        )
-    elif error == "is_archived":
-        why = f"{where} is archived. Unarchive it, then press *Post preview*."
-    else:
-        why = f"Slack refused the post (`{escape(error)}`). Press *Post preview* to try again."
+    why = why_not_posted(error, channel_link(campaign.channel_id))
     text = f"*{name_text(campaign.name)}* is saved, but its preview is not posted yet. {why}"
     return Message(
         text,
@@ -350,14 +342,27 @@ def not_posted(campaign: Campaign, error: str) -> Message:
     )
 
 
+def not_posted_line(campaign: Campaign, refusals: dict[int, str]) -> str:
+    """How a campaign without a preview stands: why Slack refused it, when it did."""
+    error = refusals.get(campaign.id or 0)
+    if error is None:
+        return "_preview not posted yet_"
+    why = why_not_posted(error, channel_link(campaign.channel_id))
+    return f":warning: preview not posted: {why}"
+
+
 def campaign_list(
     campaigns: list[Campaign],
     counts: dict[int, ReactionCounts],
     total: int,
     *,
     user_id: str,
+    refusals: dict[int, str] | None = None,
 ) -> Message:
-    """Upcoming campaigns, soonest first, with what sales said; cut with "and N more"."""
+    """Upcoming campaigns, soonest first, with what sales said; cut with "and N more".
+
+    refusals: Slack's error for each campaign whose preview post failed last.
+    """
     if not campaigns:
         return notice(f"No campaign launches from today on. `{COMMAND}` shows sales the next one.")
     blocks: list[Block] = [header("Upcoming campaigns")]
@@ -366,7 +371,7 @@ def campaign_list(
         where = (
             f"previewed in {channel_link(campaign.channel_id)}"
             if campaign.message_ts
-            else "_preview not posted yet_"
+            else not_posted_line(campaign, refusals or {})
         )
         text = (
             f"*{name_text(campaign.name)}* `#{campaign.slug}`\n"

@@ -131,7 +131,8 @@ def _lead_options(leads: list[Lead], query: str) -> list[Block]:
 
 async def search_lead_options(turn: Turn) -> None:
     """Offer the leads whose name, company, email or CRM id matches what is typed."""
-    query = str(turn.body.get("value") or "")[:200].strip()
+    # PostgreSQL cannot compare text with NUL in it; no lead's name holds a control character.
+    query = _CONTROL_RE.sub("", str(turn.body.get("value") or "")[:200]).strip()
     async with turn.deps.sessions() as session:
         leads = await search_leads(
             session=session, team_id=turn.team_id, query=query, limit=SEARCH_RESULTS_MAX

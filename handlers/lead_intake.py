@@ -100,7 +100,11 @@ def parse_handed_off_at(text: str, now: datetime) -> datetime:
         raise _Invalid(
             "handed_off_at", "is not an ISO 8601 date-time such as 2026-11-24T09:30:00+01:00"
         ) from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 is a moment before the first one Python can hold in UTC.
+        raise _Invalid("handed_off_at", "is out of range") from None
     if moment > now + FUTURE_SLACK:
         raise _Invalid("handed_off_at", "is in the future")
     return moment

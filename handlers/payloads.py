@@ -56,7 +56,8 @@ class _State(_Part):
 
 
 class _View(_Part):
-    type: str
+    # Bolt reads a view of any other type (a workflow step's) as something else altogether.
+    type: Literal["modal", "home"]
     callback_id: str = ""
     private_metadata: str = ""
     state: _State | None = None

@@ -161,3 +161,9 @@ async def test_rows_the_database_cannot_store_are_rejected_alone(
         "ada@example.com",
         "grace@example.com",
     }
+
+
+def test_a_hand_off_before_the_first_moment_utc_can_hold_is_out_of_range() -> None:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    item = {"email": "a@example.com", "handed_off_at": "0001-01-01T00:00:00+14:00"}
+    assert parse_lead(item, now=now) == Rejection("handed_off_at", "is out of range")

@@ -12,7 +12,7 @@ from handlers.feedback_modal import BROKEN_FORM
 from handlers.payloads import ROW_ID_MAX, CandidatePick, read_json, row_id
 from handlers.views import ids
 from storage.models import CampaignReaction, Feedback, Lead
-from tests.factories import TEAM, SlackDriver, home_action, view_submission
+from tests.factories import TEAM, SlackDriver, block_suggestion, home_action, view_submission
 from tests.helpers import count_rows, errors_logged, seed_campaign, seed_team, settle
 from tests.test_feedback_modal import values
 
@@ -162,3 +162,14 @@ def test_a_candidate_pick_is_read_exactly() -> None:
     assert read_json(CandidatePick, '{"lead": true, "then": "show"}') is None
     assert read_json(CandidatePick, '{"lead": 3.0, "then": "show"}') is None
     assert read_json(CandidatePick, " " * 3001) is None
+
+
+@pytest.mark.parametrize("typed", ["a\x00b", "\x00", "Ada\x1b[2J"])
+async def test_a_lead_search_with_control_characters_finds_by_the_rest(
+    slack: SlackDriver, deps: Deps, caplog: Any, typed: str
+) -> None:
+    await seed_team(deps, TEAM)
+    payload = block_suggestion(ids.FEEDBACK_LEAD_ACTION, ids.FEEDBACK_LEAD_BLOCK, typed)
+    response = await slack.interact(payload)
+    assert response.status_code == 200 and response.json() == {"options": []}
+    assert errors_logged(caplog) == []

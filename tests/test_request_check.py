@@ -108,6 +108,7 @@ async def test_an_interaction_with_bad_ids_gets_400_and_reaches_no_listener(
     [
         # Each of these made Bolt itself raise while it read the payload.
         view_submission({"callback_id": ids.FEEDBACK_MODAL}, {}),
+        view_submission({"type": "workflow_step", "callback_id": ids.FEEDBACK_MODAL}, {}),
         _with(block_action(ids.CAMPAIGN_READY, "1"), actions="ready"),
         _with(block_action(ids.CAMPAIGN_READY, "1"), actions=[]),
         _with(block_action(ids.CAMPAIGN_READY, "1"), actions=[{"value": "1"}]),
@@ -122,6 +123,7 @@ async def test_an_interaction_with_bad_ids_gets_400_and_reaches_no_listener(
     ],
     ids=[
         "view-without-type",
+        "workflow-step-view",
         "actions-a-string",
         "actions-empty",
         "action-without-id",

@@ -8,7 +8,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.deps import Deps
 from bot.slack_client import build_client
-from handlers.registry import register_all
+from handlers.registry import register_all, request_check
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
 
     app = AsyncApp(
         client=client,
+        # Malformed requests stop here, before Bolt reads their envelope for anything else.
+        before_authorize=request_check(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         authorize=authorize,
         raise_error_for_unhandled_request=False,

@@ -1,12 +1,15 @@
 """Who may change a team's settings: Slack workspace admins and owners, plus the team's list.
 
-Slack's answer comes from `users.info` and is remembered for ten minutes per user, so
-opening the Home does not cost a Web API call each time. A settings submission asks again
-(`fresh=True`): someone demoted a minute ago must not save with a stale yes.
+Slack's answer comes from `users.info` and counts only for the workspace the request came
+from: an admin of workspace A is no admin of workspace B. It is remembered for ten minutes
+per user and workspace, so opening the Home does not cost a Web API call each time. A
+settings submission asks again (`fresh=True`): someone demoted a minute ago must not save
+with a stale yes.
 """
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -19,6 +22,31 @@ logger = logging.getLogger(__name__)
 
 ADMIN_CACHE_TTL = timedelta(minutes=10)
 _CACHE_MAX = 10_000
+
+
+_ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
+
+
+def _flagged(person: dict[str, Any]) -> bool:
+    return any(person.get(flag) is True for flag in _ADMIN_FLAGS)
+
+
+def _admin_of(user: dict[str, Any], team_id: str) -> bool:
+    """Whether users.info's user is an admin or owner of team_id itself.
+
+    Slack's flags speak of the user's own workspace: an admin of another workspace (a Slack
+    Connect guest, say) is no admin here. In an Enterprise Grid organisation an org admin or
+    owner counts for the workspaces of the organisation they are in.
+    """
+    if user.get("deleted") is True:
+        return False
+    if user.get("team_id") == team_id:
+        return _flagged(user)
+    grid = user.get("enterprise_user")
+    if not isinstance(grid, dict):
+        return False
+    teams = grid.get("teams")
+    return isinstance(teams, list) and team_id in teams and _flagged(grid)
 
 
 class WorkspaceAdmins:
@@ -47,10 +75,8 @@ class WorkspaceAdmins:
         except (TimeoutError, aiohttp.ClientError) as exc:
             logger.warning("users.info unreachable: %s", type(exc).__name__)
             return None
-        user = response.get("user") or {}
-        is_admin = not user.get("deleted") and any(
-            user.get(flag) is True for flag in ("is_admin", "is_owner", "is_primary_owner")
-        )
+        user = response.get("user")
+        is_admin = isinstance(user, dict) and _admin_of(user, team_id)
         self._remember(key, is_admin, now)
         return is_admin
 

@@ -23,6 +23,7 @@ from handlers.campaign_form import (
     read_campaign,
 )
 from handlers.clicked import clicked_campaign
+from handlers.home_flow import refresh_home
 from handlers.modals import open_modal
 from handlers.post_intent import SLACK_CALL_ERRORS, is_ambiguous, post_with_intent
 from handlers.replies import permalink, send_dm
@@ -30,8 +31,10 @@ from handlers.turn import Turn
 from handlers.views import campaign_blocks, ids
 from handlers.views.blocks import Message
 from storage.campaigns import (
+    PREVIEW_JOB,
     create_campaign,
     get_campaign,
+    preview_refusals,
     set_preview_message,
     slugify,
     upcoming_campaigns,
@@ -44,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 COMMAND = campaign_blocks.COMMAND
 SORRY = "Something went wrong on our side. Please try again in a moment."
-PREVIEW_CLAIM = "campaign_preview"
 # Long enough for one post with the client's own 429 and 5xx retries; a claim left behind by
 # a process that died mid-post is taken over after it.
 PREVIEW_LEASE = timedelta(minutes=2)
@@ -74,7 +76,7 @@ async def publish_preview(
         claim = await claim_run(
             session=session,
             team_id=team_id,
-            job=PREVIEW_CLAIM,
+            job=PREVIEW_JOB,
             period=str(campaign.id),
             now=deps.clock.now(),
             lease=PREVIEW_LEASE,
@@ -149,10 +151,16 @@ async def _list(deps: Deps, *, team_id: str, user_id: str) -> Message:
             today=await team_today(deps, team_id),
             limit=campaign_blocks.LIST_MAX,
         )
-        counts = await reaction_counts(
-            session=session, team_id=team_id, campaign_ids=[c.id for c in campaigns if c.id]
+        ids_shown = [c.id for c in campaigns if c.id]
+        counts = await reaction_counts(session=session, team_id=team_id, campaign_ids=ids_shown)
+        refusals = await preview_refusals(
+            session=session,
+            team_id=team_id,
+            campaign_ids=[c.id for c in campaigns if c.id and c.message_ts is None],
         )
-    return campaign_blocks.campaign_list(campaigns, counts, total, user_id=user_id)
+    return campaign_blocks.campaign_list(
+        campaigns, counts, total, user_id=user_id, refusals=refusals
+    )
 
 
 async def _command_answer(turn: Turn, parsed: Command | ParseError) -> Message | None:
@@ -214,7 +222,9 @@ async def submit_campaign(turn: Turn) -> None:
         return
     await turn.ack()
     outcome = await publish_preview(turn.client, turn.deps, team_id=turn.team_id, campaign=campaign)
-    await send_dm(turn.client, turn.user_id, outcome)
+    if not await send_dm(turn.client, turn.user_id, outcome):
+        # The marketer must hear how it went: on their Home, when no DM reaches them.
+        await refresh_home(turn, notice=outcome.text)
 
 
 async def post_later(turn: Turn) -> None:

@@ -1,7 +1,6 @@
 """Sales' answers on a preview: Ready to sell, Question, Concern, and the live counts."""
 
 import asyncio
-import json
 import logging
 import re
 from typing import Any
@@ -14,6 +13,7 @@ from bot.deps import Deps
 from handlers.campaign_form import read_comment
 from handlers.clicked import clicked_campaign
 from handlers.modals import open_modal
+from handlers.payloads import CommentFormMetadata, read_json
 from handlers.replies import (
     action_id,
     action_row_id,
@@ -115,15 +115,10 @@ async def _record(
 
 
 def _comment_target(view: dict[str, Any]) -> tuple[int, ReactionKind] | None:
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        campaign_id = metadata["campaign"]
-        kind = ReactionKind(metadata["kind"])
-    except (ValueError, KeyError, TypeError):
+    metadata = read_json(CommentFormMetadata, view.get("private_metadata"))
+    if metadata is None or metadata.kind not in COMMENTED_REACTIONS:
         return None
-    if not isinstance(campaign_id, int) or campaign_id < 1 or kind not in COMMENTED_REACTIONS:
-        return None
-    return campaign_id, kind
+    return metadata.campaign, metadata.kind
 
 
 # The buttons whose reaction needs a comment, and which reaction each is.

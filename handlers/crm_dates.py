@@ -39,7 +39,11 @@ def parse_crm_moment(text: str, zone: ZoneInfo, *, day_first: bool = False) -> d
         raise DateProblem(f"is not {EXPECTED}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 is a moment before the first one Python can hold in UTC.
+        raise DateProblem("is out of range") from None
 
 
 def _iso(value: str) -> datetime | None:

@@ -1,6 +1,5 @@
 """Buttons on `/leadfeedback` messages: Undo, Edit, a candidate lead, Give feedback."""
 
-import json
 import logging
 import re
 
@@ -16,7 +15,6 @@ from handlers.feedback_checks import (
     check_and_record,
     pending_lead_option,
     read_pending,
-    read_verdict,
 )
 from handlers.feedback_flow import (
     SORRY,
@@ -26,6 +24,7 @@ from handlers.feedback_flow import (
     open_feedback_modal,
     record_and_confirm,
 )
+from handlers.payloads import CandidatePick, read_json
 from handlers.replies import action_row_id, action_value, reply_privately
 from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids
@@ -57,19 +56,22 @@ _UNDO_REFUSALS = {
 
 def read_pick(value: str) -> tuple[int, str, FeedbackInput | None] | None:
     """A candidate button's lead id, what to do, and the verdict it carries; None if broken."""
-    try:
-        data = json.loads(value)
-        lead_id = data["lead"]
-        then = data["then"]
-        verdict = data.get("verdict")
-        if not isinstance(lead_id, int) or lead_id < 1 or then not in ("record", "show", "modal"):
-            return None
-        if then != "record":
-            return lead_id, then, None
-        given = read_verdict(verdict)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    pick = read_json(CandidatePick, value)
+    if pick is None or (pick.then == "record") != (pick.verdict is not None):
         return None
-    return lead_id, then, given
+    verdict = pick.verdict
+    given = (
+        FeedbackInput(
+            rating=verdict.rating,
+            status=verdict.status,
+            reason=verdict.reason,
+            note=verdict.note,
+            campaign_id=verdict.campaign_id,
+        )
+        if verdict is not None
+        else None
+    )
+    return pick.lead, pick.then, given
 
 
 async def undo(turn: Turn) -> None:

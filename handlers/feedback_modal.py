@@ -1,6 +1,5 @@
 """The feedback modal: searching leads for its select, and its submission."""
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from handlers.feedback_flow import (
     tell_user,
 )
 from handlers.feedback_parse import EMAIL_MAX, LeadRef, parse_lead
+from handlers.payloads import FeedbackFormMetadata, read_json, row_id
 from handlers.turn import Turn
 from handlers.views import feedback_blocks, ids, inputs
 from handlers.views.blocks import Block, Message
@@ -27,6 +27,10 @@ from storage.vocabulary import LeadStatus, Rating, Reason
 
 SEARCH_RESULTS_MAX = 50
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+BROKEN_FORM = (
+    "This form is out of date or broken, so nothing was recorded. "
+    "Close it and give the feedback again with /leadfeedback."
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def read_submission(values: dict[str, Any]) -> Submission | dict[str, str]:
     """The submission's fields, or errors keyed by input block id for `response_action`."""
     errors: dict[str, str] = {}
     lead = inputs.selected_option(values, ids.FEEDBACK_LEAD_BLOCK, ids.FEEDBACK_LEAD_ACTION)
-    if not lead or not re.fullmatch(r"lead:\d{1,18}|new:.+|new-id:.+", lead):
+    if not _is_lead_choice(lead):
         errors[ids.FEEDBACK_LEAD_BLOCK] = "Pick a lead, or type the email of a new one."
     rating = inputs.selected_option(values, ids.FEEDBACK_RATING_BLOCK, ids.FEEDBACK_RATING_ACTION)
     if rating not in set(Rating):
@@ -55,7 +59,8 @@ def read_submission(values: dict[str, Any]) -> Submission | dict[str, str]:
     campaign = inputs.selected_option(
         values, ids.FEEDBACK_CAMPAIGN_BLOCK, ids.FEEDBACK_CAMPAIGN_ACTION
     )
-    if campaign is not None and not re.fullmatch(r"campaign:\d{1,18}", campaign):
+    campaign_id = _chosen_id(campaign, "campaign")
+    if campaign is not None and campaign_id is None:
         errors[ids.FEEDBACK_CAMPAIGN_BLOCK] = "Pick a campaign from the list."
     note = (inputs.text(values, ids.FEEDBACK_NOTE_BLOCK, ids.FEEDBACK_NOTE_ACTION) or "").strip()
     if len(note) > NOTE_MAX:
@@ -72,17 +77,23 @@ def read_submission(values: dict[str, Any]) -> Submission | dict[str, str]:
             status=status,
             reason=reason,
             note=note,
-            campaign_id=int(campaign.split(":")[1]) if campaign else None,
+            campaign_id=campaign_id,
         ),
     )
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return metadata if isinstance(metadata, dict) else {}
+def _chosen_id(value: str | None, kind: str) -> int | None:
+    """The row id of an option valued `kind:<id>`; None for any other value."""
+    prefix, _, rest = (value or "").partition(":")
+    return row_id(rest) if prefix == kind else None
+
+
+def _is_lead_choice(value: str | None) -> bool:
+    """Whether value is one of the lead select's: a lead, or a new email or CRM id."""
+    if value is None:
+        return False
+    kind, _, rest = value.partition(":")
+    return _chosen_id(value, "lead") is not None or (kind in ("new", "new-id") and bool(rest))
 
 
 async def _resolve_submitted_lead(
@@ -90,7 +101,7 @@ async def _resolve_submitted_lead(
 ) -> Found:
     kind, _, rest = value.partition(":")
     if kind == "lead":
-        lead = await get_lead(session=session, team_id=team_id, lead_id=int(rest))
+        lead = await get_lead(session=session, team_id=team_id, lead_id=_chosen_id(value, "lead"))
         if lead is None:
             raise FeedbackRefused(
                 "That lead is not in this workspace.", field=ids.FEEDBACK_LEAD_BLOCK
@@ -120,7 +131,8 @@ def _lead_options(leads: list[Lead], query: str) -> list[Block]:
 
 async def search_lead_options(turn: Turn) -> None:
     """Offer the leads whose name, company, email or CRM id matches what is typed."""
-    query = str(turn.body.get("value") or "")[:200].strip()
+    # PostgreSQL cannot compare text with NUL in it; no lead's name holds a control character.
+    query = _CONTROL_RE.sub("", str(turn.body.get("value") or "")[:200]).strip()
     async with turn.deps.sessions() as session:
         leads = await search_leads(
             session=session, team_id=turn.team_id, query=query, limit=SEARCH_RESULTS_MAX
@@ -166,8 +178,11 @@ async def submit_feedback(turn: Turn) -> None:
     if isinstance(submission, dict):
         await turn.ack(response_action="errors", errors=submission)
         return
-    metadata = _metadata(turn.view)
-    replaces = metadata.get("replaces") if isinstance(metadata.get("replaces"), int) else None
+    metadata = read_json(FeedbackFormMetadata, turn.view.get("private_metadata"))
+    if metadata is None:
+        await turn.ack(response_action="errors", errors={ids.FEEDBACK_LEAD_BLOCK: BROKEN_FORM})
+        return
+    replaces = metadata.replaces
     try:
         message = await _record_submission(turn, submission, replaces)
     except FeedbackRefused as refused:
@@ -177,12 +192,11 @@ async def submit_feedback(turn: Turn) -> None:
         )
         return
     await turn.ack()
-    response_url = metadata.get("response_url")
     await tell_user(
         turn.client,
         user_id=turn.user_id,
         message=message,
-        response_url=response_url if isinstance(response_url, str) else None,
+        response_url=metadata.response_url,
         replace_original=replaces is not None,
     )
 

@@ -10,7 +10,7 @@ from bot.deps import Deps
 from handlers.turn import Turn
 from handlers.views import home_blocks
 from handlers.views.home_blocks import HomeData
-from storage.campaigns import owned_campaigns_quality
+from storage.campaigns import owned_campaigns_quality, preview_refusals
 from storage.claims import failing_jobs
 from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
 from storage.goals import compute_goals
@@ -35,6 +35,7 @@ async def read_home(
     campaigns, campaigns_total = await owned_campaigns_quality(
         session=session, team_id=team_id, owner=user_id, limit=home_blocks.HOME_CAMPAIGNS_MAX
     )
+    unposted = [q.campaign.id for q in campaigns if q.campaign.id and not q.campaign.message_ts]
     return HomeData(
         user_id=user_id,
         now=now,
@@ -66,6 +67,11 @@ async def read_home(
             session=session,
             team_id=team_id,
             campaign_ids=[q.campaign.id for q in campaigns if q.campaign.id is not None],
+        ),
+        preview_refusals=await preview_refusals(
+            session=session,
+            team_id=team_id,
+            campaign_ids=unposted,
         ),
     )
 

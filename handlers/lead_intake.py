@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.deps import Deps
 from handlers.crm_dates import DateProblem, parse_crm_moment
 from handlers.crm_files import StatusWords
+from handlers.payloads import is_encodable
 from handlers.people import Owner, Owners
 from storage.lead_upsert import (
     LeadFields,
@@ -116,6 +117,9 @@ def _text(item: Mapping[str, Any], name: str) -> str | None:
     text = str(value).strip()
     if not text:
         return None
+    if not is_encodable(text):
+        # JSON's `\ud800` escapes carry halves of characters that no database can store.
+        raise _Invalid(name, "is not valid Unicode text")
     if CONTROL_RE.search(text):
         raise _Invalid(name, "contains control characters")
     limit = MAX_LENGTHS.get(name)

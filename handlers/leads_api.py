@@ -76,7 +76,9 @@ def route(deps: Deps) -> Route:
             )
         try:
             body = json.loads(await request.body())
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
+            # JSONDecodeError and UnicodeDecodeError are ValueErrors; so is a number too long
+            # for Python to read (over 4,300 digits).
             return _error(400, f"the body is not valid JSON: {_describe(exc)}")
         problem = _shape_error(body)
         if problem is not None:
@@ -108,4 +110,6 @@ def _describe(exc: Exception) -> str:
         return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
     if isinstance(exc, UnicodeDecodeError):
         return "it is not UTF-8 text"
-    return "it is nested too deeply"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return "it holds a number too long to read"

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
-from handlers.replies import reply_privately, send_dm
+from handlers.replies import reply_privately
 from handlers.turn import Turn
 from handlers.views.blocks import Block, Message, section
 
@@ -31,17 +31,19 @@ async def open_modal(
     """Open view on the request's trigger; if Slack refuses, log why and tell the user.
 
     The user is told through explain when given, else in an ephemeral answer through the
-    request's response_url, else in a DM from the app.
+    request's response_url, else in a DM from the app. A request without a trigger (which
+    Slack always sends with these) is told at once.
     """
-    try:
-        await turn.client.views_open(trigger_id=turn.trigger_id, view=view)
-        return
-    except SlackApiError as exc:
-        logger.error("views.open for the %s failed: %s", form, exc.response.get("error"))
+    if turn.trigger_id:
+        try:
+            await turn.client.views_open(trigger_id=turn.trigger_id, view=view)
+            return
+        except SlackApiError as exc:
+            logger.error("views.open for the %s failed: %s", form, exc.response.get("error"))
+    else:
+        logger.warning("no trigger_id to open the %s with", form)
     text = _cannot_open(form, from_command="command" in turn.body)
     if explain is not None:
         await explain(turn, text)
-    elif turn.has_response_url:
-        await reply_privately(turn.respond, Message(text, [section(text)]))
     else:
-        await send_dm(turn.client, turn.user_id, Message(text, [section(text)]))
+        await reply_privately(turn.respond, Message(text, [section(text)]))

@@ -1,6 +1,7 @@
 """One place that wires every surface into the Bolt app."""
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from starlette.routing import Route
 
 from bot.deps import Deps
@@ -18,6 +19,12 @@ from handlers import (
     workspace,
 )
 from handlers.admins import WorkspaceAdmins
+from handlers.request_check import RequestCheck
+
+
+def request_check() -> AsyncMiddleware:
+    """The check of each request's shape and ids, which Bolt runs before it authorizes one."""
+    return RequestCheck()
 
 
 def register_all(app: AsyncApp, deps: Deps) -> None:

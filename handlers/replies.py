@@ -1,20 +1,22 @@
 """What every surface shares: a button's value, an answer to one user, a post, a message link."""
 
 import logging
-import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from handlers.payloads import row_id
 from handlers.views.blocks import Message
 
 logger = logging.getLogger(__name__)
 
+# How a request is answered: Bolt's respond, or a DM where the request has no response_url.
+Respond = Callable[..., Awaitable[Any]]
 # What chat.postMessage answers when the bot is not in a channel it could join.
 _JOINABLE_ERRORS = ("not_in_channel", "channel_not_found")
 
@@ -35,11 +37,10 @@ def action_id(body: dict[str, Any]) -> str:
 
 def action_row_id(body: dict[str, Any]) -> int | None:
     """The row id a button carries, or None when its value is not one."""
-    value = action_value(body)
-    return int(value) if re.fullmatch(r"\d{1,18}", value) else None
+    return row_id(action_value(body))
 
 
-async def reply_privately(respond: AsyncRespond, message: Message) -> None:
+async def reply_privately(respond: Respond, message: Message) -> None:
     """An ephemeral answer to the clicker that leaves the clicked message as it is."""
     await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
@@ -86,12 +87,14 @@ async def tell_clicker(
         logger.error("could not answer %s in %s: %s", user_id, channel, exc.response.get("error"))
 
 
-async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
-    """A message from the app to one user; a failure is logged, never raised."""
+async def send_dm(client: AsyncWebClient, user_id: str, message: Message) -> bool:
+    """A message from the app to one user; whether it was sent (a failure is logged)."""
     try:
         await client.chat_postMessage(channel=user_id, **message.as_kwargs())
     except SlackApiError as exc:
         logger.error("could not DM %s: %s", user_id, exc.response.get("error"))
+        return False
+    return True
 
 
 async def post_or_join(

@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from handlers.admins import WorkspaceAdmins
+from handlers.replies import Respond, send_dm
+from handlers.views.blocks import Block, Message
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Turn:
     admins: WorkspaceAdmins
     context: AsyncBoltContext
     body: dict[str, Any]
-    # "" when Slack did not say (never for the requests the listeners are wired to).
+    # Well-formed Slack ids: handlers/request_check.py refuses any other request.
     team_id: str
     user_id: str
 
@@ -39,17 +41,23 @@ class Turn:
         return self.context.client
 
     @property
-    def respond(self) -> AsyncRespond:
-        """Answers through the request's response_url (commands and message buttons have one)."""
+    def respond(self) -> Respond:
+        """Answers through the request's response_url (commands and message buttons have one);
+        a request without one (a Home or modal button) is answered in a DM from the app."""
         respond = self.context.respond
-        if respond is None:
-            raise LookupError("this request has no response_url to answer through")
+        if respond is None or not self.has_response_url:
+            return self._direct_message
         return respond
+
+    async def _direct_message(
+        self, *, text: str = "", blocks: list[Block] | None = None, **_how: Any
+    ) -> None:
+        await send_dm(self.client, self.user_id, Message(text, blocks or []))
 
     @property
     def has_response_url(self) -> bool:
         """Whether the request can be answered through a response_url."""
-        return self.context.respond is not None
+        return self.response_url is not None
 
     @property
     def command_text(self) -> str:
@@ -67,7 +75,7 @@ class Turn:
     def response_url(self) -> str | None:
         """The request's own response_url, to hand on to a modal it opens."""
         url = self.body.get("response_url")
-        return url if isinstance(url, str) else None
+        return url if isinstance(url, str) and url else None
 
     @property
     def view(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -9,11 +10,14 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.claims import failed_runs
 from storage.db import insert_ignoring_conflicts
 from storage.models import Campaign, Feedback, Lead
 from storage.vocabulary import Rating
 
 SLUG_MAX = 80
+# The exactly-once claim of a campaign's preview post: one per campaign, its id the period.
+PREVIEW_JOB = "campaign_preview"
 # The slugs `/leadfeedback … #slug` accepts; every slug made here matches it.
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -224,3 +228,16 @@ async def owned_campaigns_quality(
             CampaignQuality(campaign, leads, rated, hot, junk, top_reason.get(campaign.id or 0))
         )
     return qualities, int(total)
+
+
+async def preview_refusals(
+    *, session: AsyncSession, team_id: str, campaign_ids: Collection[int]
+) -> dict[int, str]:
+    """Slack's error for each of these campaigns whose latest preview post failed."""
+    failures = await failed_runs(
+        session=session,
+        team_id=team_id,
+        job=PREVIEW_JOB,
+        periods={str(campaign_id) for campaign_id in campaign_ids},
+    )
+    return {int(period): error for period, error in failures.items()}

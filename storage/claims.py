@@ -11,6 +11,7 @@ post up by that key before it posts.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -156,6 +157,21 @@ async def get_claim(
         JobClaim.team_id == team_id, JobClaim.job == job, JobClaim.period == period
     )
     return (await session.exec(statement)).first()
+
+
+async def failed_runs(
+    *, session: AsyncSession, team_id: str, job: str, periods: Collection[str]
+) -> dict[str, str]:
+    """The error of each of these runs whose latest attempt failed (and none posted since)."""
+    if not periods:
+        return {}
+    statement = select(JobClaim.period, JobClaim.last_error).where(
+        JobClaim.team_id == team_id,
+        JobClaim.job == job,
+        col(JobClaim.period).in_(list(periods)),
+        JobClaim.state == ClaimState.FAILED,
+    )
+    return {period: error or "unknown_error" for period, error in (await session.exec(statement))}
 
 
 async def record_job_result(

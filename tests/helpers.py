@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -206,3 +207,19 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
         await inbox.put({"type": "lifespan.shutdown"})
         await outbox.get()
         await task
+
+
+async def settle(timeout: float = 10.0) -> None:
+    """Wait for the work the app does after it acks (listeners run as tasks)."""
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
+def errors_logged(caplog: Any) -> list[str]:
+    """Records at ERROR or above, and any record with a traceback, as one line each."""
+    return [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR or record.exc_info
+    ]

@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.demo.slack_standin import block_kit_errors, view_errors
 from handlers.campaign_form import (
     AUDIENCE_MAX,
@@ -17,6 +19,7 @@ from handlers.campaign_form import (
     parse_links,
 )
 from handlers.views import campaign_blocks, ids
+from handlers.views.preview_problems import why_not_posted
 from storage.models import Campaign
 from storage.reactions import ReactionCounts
 from storage.vocabulary import ReactionKind
@@ -107,3 +110,19 @@ def test_links() -> None:
         "mailto:a@b.com",
     ):
         assert isinstance(parse_links(bad), str), bad
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        ("not_in_channel", "`/invite @leadloop` in <#C0SALES>"),
+        ("is_archived", "<#C0SALES> is archived"),
+        ("restricted_action", "Ask whoever manages <#C0SALES>"),
+        ("msg_too_long", "pressing *Post preview* again will not help"),
+        ("missing_scope", "reinstall the app"),
+        ("ratelimited", "Press *Post preview* to try again."),
+        ("<weird>", "refused the post (`&lt;weird&gt;`)"),
+    ],
+)
+def test_each_kind_of_refusal_says_what_to_do(error: str, words: str) -> None:
+    assert words in why_not_posted(error, "<#C0SALES>")

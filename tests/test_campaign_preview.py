@@ -26,9 +26,11 @@ from tests.factories import (
     REP,
     TEAM,
     SlackDriver,
+    app_home_opened,
     view_submission,
 )
 from tests.helpers import all_rows, count_rows, seed_team, texts_of, wait_for_responses
+from tests.test_home import published
 
 MARKETER = "U0MKT"
 COMMAND = "/campaign-preview"
@@ -386,6 +388,49 @@ async def test_a_second_post_preview_click_while_the_first_is_posting_posts_noth
     [*_, third] = await wait_for_responses(slack.standin, 3)
     assert "is up in <#C0SALES>" in third.body["text"]
     assert len(slack.standin.messages(CHANNEL)) == 1
+
+
+async def test_a_preview_slack_refuses_for_good_is_explained_everywhere_the_marketer_looks(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    slack.standin.fail_next("chat.postMessage", status=200, error="invalid_blocks")
+    await submit_campaign(slack)
+    await wait_until(lambda: slack.standin.messages(MARKETER), "the marketer's DM")
+    [dm] = slack.standin.messages(MARKETER)
+    assert "Slack refused the preview itself (`invalid_blocks`)" in dm["text"]
+    assert "pressing *Post preview* again will not help" in dm["text"]
+    assert slack.standin.messages(CHANNEL) == []
+
+    response = await slack.command("list", command=COMMAND, user=MARKETER)
+    listed = texts_of(response.json()["blocks"])
+    assert ":warning: preview not posted: Slack refused the preview itself" in listed
+
+    await slack.event(app_home_opened(user=MARKETER))
+    view = await published(slack.standin)
+    [campaign_block] = [b for b in view["blocks"] if "Spring Webinar" in texts_of([b])]
+    assert "Slack refused the preview itself (`invalid_blocks`)" in texts_of([campaign_block])
+    assert campaign_block["accessory"]["action_id"] == ids.CAMPAIGN_POST
+
+
+async def test_once_posted_the_refusal_is_no_longer_shown(slack: SlackDriver, deps: Deps) -> None:
+    campaign = await unposted_campaign(slack, deps)
+    await slack.click(ids.CAMPAIGN_POST, str(campaign.id), user=MARKETER)
+    await wait_for_responses(slack.standin)
+    response = await slack.command("list", command=COMMAND, user=MARKETER)
+    listed = texts_of(response.json()["blocks"])
+    assert "previewed in <#C0SALES>" in listed and "not posted" not in listed
+
+
+async def test_a_marketer_no_dm_reaches_is_told_on_the_home(slack: SlackDriver, deps: Deps) -> None:
+    # Slack refuses the preview, then the DM that would say so.
+    slack.standin.fail_next("chat.postMessage", status=200, error="restricted_action", times=2)
+    await submit_campaign(slack)
+    view = await published(slack.standin)
+    shown = texts_of(view["blocks"])
+    assert "Spring Webinar" in shown and "is saved, but its preview is not posted yet" in shown
+    assert "does not let me post there (`restricted_action`)" in shown
+    [campaign] = await all_rows(deps, Campaign)
+    assert campaign.message_ts is None
 
 
 # --- Reactions ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from bot.cli import main
 from bot.deps import Deps
 from handlers.crm_files import map_columns
 from handlers.lead_import import progress_line
+from handlers.lead_intake import Dropped, LeadDraft, ReadRules, Rejection, parse_lead
 from storage.models import Lead
 from tests.factories import OTHER_TEAM, TEAM
 from tests.helpers import all_rows, count_rows, seed_campaign, seed_team
@@ -144,3 +146,41 @@ def test_column_names_match_case_and_punctuation_insensitively() -> None:
 
 def test_progress_line() -> None:
     assert progress_line(50, 200, width=8) == "[##......]  25%  50 / 200 rows"
+
+
+def test_the_rules_both_intakes_share_refuse_text_that_is_not_unicode() -> None:
+    now, rules = datetime(2026, 11, 24, tzinfo=UTC), ReadRules()
+    for field in ("name", "company", "external_id", "owner", "campaign", "status"):
+        item = {"email": "a@example.com", field: "half \udc80 a character"}
+        draft = parse_lead(item, now=now, rules=rules)
+        # An optional field that cannot be stored is dropped with a warning; the lead stays.
+        assert isinstance(draft, LeadDraft)
+        assert Dropped(field, "is not valid Unicode text") in draft.dropped
+    assert parse_lead({"external_id": "half \udc80"}, now=now, rules=rules) == Rejection(
+        "external_id", "is not valid Unicode text, and no email identifies the lead"
+    )
+    kept = parse_lead({"email": "a@example.com", "name": "Zoë 🚀"}, now=now, rules=rules)
+    assert isinstance(kept, LeadDraft) and kept.fields.name == "Zoë 🚀" and not kept.dropped
+
+
+async def test_a_value_the_database_cannot_store_is_dropped_from_its_row_alone(
+    deps: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed_team(deps, TEAM)
+    rows = [["email", "name"], ["ada@example.com", "Ada"], ["nul@example.com", "Nul\x00l"]]
+    source = write_csv(tmp_path / "leads.csv", rows + [["grace@example.com", "Grace"]])
+
+    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+
+    assert status == 0 and "3 created, 0 updated, 0 unchanged, 0 rejected" in out
+    names = {lead.email: lead.name for lead in await all_rows(deps, Lead)}
+    assert set(names) == {"ada@example.com", "nul@example.com", "grace@example.com"}
+    assert names["ada@example.com"] == "Ada" and not names["nul@example.com"]
+
+
+def test_a_hand_off_before_the_first_moment_utc_can_hold_is_out_of_range() -> None:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    item = {"email": "a@example.com", "handed_off_at": "0001-01-01T00:00:00+14:00"}
+    draft = parse_lead(item, now=now, rules=ReadRules())
+    assert isinstance(draft, LeadDraft) and draft.fields.handed_off_at is None
+    assert Dropped("handed_off_at", "is out of range") in draft.dropped

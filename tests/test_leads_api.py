@@ -394,3 +394,42 @@ async def test_a_source_names_the_campaign_when_one_is_called_that(
     ]
     campaigns = {lead.email: lead.campaign_id for lead in await all_rows(deps, Lead)}
     assert campaigns == {"a@example.com": campaign_id, "b@example.com": None, "c@example.com": None}
+
+
+async def test_text_that_is_not_unicode_is_refused_alone(
+    api: httpx.AsyncClient, deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    # JSON may escape half a character ("\ud800"); neither database can store one.
+    body = (
+        b'[{"email": "ada@example.com", "name": "Ada"},'
+        b' {"email": "bad@example.com", "name": "Lone \\ud800 half"},'
+        b' {"external_id": "crm-\\udfff", "company": "X"},'
+        b' {"email": "grace@example.com", "company": "Navy \\ud83d\\ude80"}]'
+    )
+    response = await api.post(
+        "/api/leads", content=body, headers={**auth(), "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    # A name that cannot be stored is dropped with a warning; without an identity, the lead.
+    assert [r["status"] for r in results] == ["created", "created", "rejected", "created"]
+    assert results[1]["warnings"] == [{"field": "name", "reason": "is not valid Unicode text"}]
+    assert results[2]["field"] == "external_id" and "not valid Unicode" in results[2]["reason"]
+    leads = {lead.email: lead for lead in await all_rows(deps, Lead)}
+    assert set(leads) == {"ada@example.com", "bad@example.com", "grace@example.com"}
+    assert not leads["bad@example.com"].name
+    assert leads["grace@example.com"].company == "Navy 🚀"
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_number_too_long_to_read_is_a_bad_body_not_a_crash(
+    api: httpx.AsyncClient, deps: Deps
+) -> None:
+    body = b'{"external_id": ' + b"9" * 5000 + b"}"
+    response = await api.post(
+        "/api/leads", content=body, headers={**auth(), "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    assert await count_rows(deps, Lead) == 0

@@ -21,7 +21,7 @@ from storage.models import TeamSettingsRow
 from storage.schedules import next_fire
 from storage.team_settings import effective_settings, save_team_settings
 from tests.conftest import make_settings
-from tests.factories import REP, TEAM, SlackDriver, view_submission
+from tests.factories import OTHER_TEAM, REP, TEAM, SlackDriver, view_submission
 from tests.factories import home_action as home_click
 from tests.helpers import all_rows, texts_of
 from tests.test_home import ADMIN, published
@@ -269,6 +269,41 @@ async def test_a_forged_submission_from_a_non_admin_changes_nothing(
     assert await all_rows(deps, TeamSettingsRow) == []
     assert saved == []
     assert slack.standin.calls_to("views.publish") == []
+
+
+@pytest.mark.parametrize(
+    "admin_elsewhere",
+    [
+        {"is_admin": True, "team_id": OTHER_TEAM},
+        {"is_primary_owner": True, "team_id": OTHER_TEAM},
+        {
+            "team_id": "E0ORG",
+            "enterprise_user": {"enterprise_id": "E0ORG", "is_admin": True, "teams": [OTHER_TEAM]},
+        },
+    ],
+    ids=["admin-of-another-workspace", "owner-of-another-workspace", "org-admin-elsewhere"],
+)
+async def test_an_admin_of_another_workspace_cannot_save_this_ones_settings(
+    slack: SlackDriver, deps: Deps, saved: list[str], admin_elsewhere: dict[str, Any]
+) -> None:
+    slack.standin.add_user(ADMIN, **admin_elsewhere)
+    response = await slack.interact(submission())
+    assert response.json()["errors"] == {ids.SETTINGS_DIGEST_CHANNELS_BLOCK: NOT_ADMIN}
+    assert await all_rows(deps, TeamSettingsRow) == [] and saved == []
+
+    await slack.interact(home_click(ids.HOME_OPEN_SETTINGS, "open", user=ADMIN))
+    [call] = await slack.standin.wait_for("views.open")
+    assert call.params["view"]["callback_id"] == ids.SETTINGS_REFUSED_MODAL
+
+
+async def test_an_org_admin_of_an_enterprise_grid_may_save_its_workspaces_settings(
+    slack: SlackDriver, deps: Deps, saved: list[str]
+) -> None:
+    grid = {"enterprise_id": "E0ORG", "is_owner": True, "teams": [OTHER_TEAM, TEAM]}
+    slack.standin.add_user(ADMIN, team_id=OTHER_TEAM, enterprise_user=grid)
+    await slack.interact(submission())
+    await published(slack.standin)
+    assert len(await all_rows(deps, TeamSettingsRow)) == 1 and saved == [TEAM]
 
 
 async def test_an_admin_demoted_minutes_ago_is_refused(

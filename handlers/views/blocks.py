@@ -1,10 +1,17 @@
 """Block Kit helpers shared by every surface: escaping, truncation and small builders.
 
 User text is escaped before it goes into a message: Slack reads `<…>` as a mention or a link,
-so replacing `&`, `<` and `>` (and nothing else) makes `<!channel>`, `<@U…>` and
-`<http://…|x>` typed by a user show as text and reach nobody.
+so replacing `&`, `<` and `>` makes `<!channel>`, `<@U…>` and `<http://…|x>` typed by a user
+show as text and reach nobody. Characters that reorder or hide text (bidi overrides,
+zero-width spaces) are dropped from all user text, in mrkdwn and plain text alike.
+
+Names and titles sit inside our own formatting (`*{name}* launches …`), where a `*`, `_`,
+`~` or backtick of theirs would end our bold or start a style of their own. mrkdwn has no
+escape for these, so in names they are shown as look-alikes that Slack does not read as
+markup (`name_text`).
 """
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +28,33 @@ OPTION_TEXT_MAX = 75
 HEADER_TEXT_MAX = 150
 
 
+# Bidi marks, embeddings, overrides and isolates (U+061C, U+200E-F, U+202A-E, U+2066-9) can
+# show "exe.txt" for "txt.exe"; zero-width and invisible characters (U+180E, U+200B-D,
+# U+2060-4, U+FEFF) hide inside words. A zero-width joiner before an emoji draws one
+# emoji of two (👩‍💻), so that one stays. Lone surrogates (half a character, from a JSON
+# escape) could not be sent at all.
+_HIDDEN_RE = re.compile(
+    r"[\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    r"\ud800-\udfff]|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
+)
+_STYLE_LOOKALIKES = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+
+
+def clean(text: str) -> str:
+    """User text without the characters that reorder or hide what is shown."""
+    return _HIDDEN_RE.sub("", text)
+
+
 def escape(text: str) -> str:
-    """Make user text safe to show in mrkdwn: no mentions, no links, no broadcasts."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make user text safe to show in mrkdwn: no mentions, no links, no broadcasts, nothing
+    hidden or reordered."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def name_text(text: str) -> str:
+    """A name or title (a campaign's, a lead's, a company's) for mrkdwn: escaped, and with
+    `*`, `_`, `~` and backticks shown as look-alikes, so it styles nothing around it."""
+    return escape(text).translate(_STYLE_LOOKALIKES)
 
 
 def mention(user_id: str) -> str:
@@ -57,7 +88,7 @@ def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> s
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """A plain_text object (never parsed for mentions)."""
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": truncate(clean(text), limit), "emoji": True}
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -127,7 +158,7 @@ class Message:
     """A message to send: a plain-text fallback (notifications, screen readers) and blocks."""
 
     def __init__(self, text: str, blocks: list[Block]) -> None:
-        self.text = truncate(text, 3000)
+        self.text = truncate(clean(text), 3000)
         self.blocks = blocks
 
     def as_kwargs(self) -> dict[str, Any]:

@@ -21,15 +21,18 @@ from handlers.views.blocks import (
     actions,
     button,
     channel_link,
+    clean,
     context,
     escape,
     header,
     mention,
+    name_text,
     plain,
     quote,
     section,
     truncate,
 )
+from handlers.views.preview_problems import why_not_posted
 from storage.models import Campaign
 from storage.reactions import ReactionCounts
 from storage.vocabulary import ReactionKind
@@ -79,7 +82,7 @@ def _text_input(
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
     if initial:
-        element["initial_value"] = initial[:limit]
+        element["initial_value"] = clean(initial)[:limit]
     return element
 
 
@@ -207,7 +210,7 @@ def _link_sections(urls: list[str]) -> list[Block]:
 
 def preview_message(campaign: Campaign, counts: ReactionCounts) -> Message:
     """The preview posted to the channel, with live counts and the three buttons."""
-    name = escape(campaign.name)
+    name = name_text(campaign.name)
     value = str(campaign.id)
     expect = (
         f"about *{campaign.expected_leads:,}* leads"
@@ -262,7 +265,7 @@ def comment_modal(campaign: Campaign, kind: ReactionKind) -> Block:
         "close": plain("Cancel", 24),
         "blocks": [
             section(
-                f"*{escape(campaign.name)}* launches {launch_text(campaign.launch_date)}. "
+                f"*{name_text(campaign.name)}* launches {launch_text(campaign.launch_date)}. "
                 f"Your {'question' if asking else 'concern'} goes to the preview's thread and "
                 f"to {mention(campaign.owner)}."
             ),
@@ -290,7 +293,7 @@ def owner_dm(
 ) -> Message:
     """What the campaign's owner is told when sales asks or worries."""
     what = "asked a question about" if kind is ReactionKind.QUESTION else "raised a concern about"
-    lead = f"{mention(user_id)} {what} *{escape(campaign.name)}*"
+    lead = f"{mention(user_id)} {what} *{name_text(campaign.name)}*"
     text = f"{lead}:\n{quote(comment, COMMENT_MAX)}"
     if link:
         text += f"\n<{escape(link)}|Answer in the thread>"
@@ -300,7 +303,7 @@ def owner_dm(
 def ready_noted(campaign: Campaign) -> Message:
     """The ephemeral thanks for a click on Ready to sell."""
     text = (
-        f"✅ Noted: you are *ready to sell* *{escape(campaign.name)}*. Changed your mind? "
+        f"✅ Noted: you are *ready to sell* *{name_text(campaign.name)}*. Changed your mind? "
         "Press *Question* or *Concern* on the preview; your latest answer is the one counted."
     )
     return notice(text)
@@ -311,7 +314,7 @@ def posted(campaign: Campaign, link: str | None) -> Message:
     where = channel_link(campaign.channel_id)
     seen = f" <{escape(link)}|See it>." if link else ""
     text = (
-        f"Your preview of *{escape(campaign.name)}* is up in {where}.{seen} Sales can mark it "
+        f"Your preview of *{name_text(campaign.name)}* is up in {where}.{seen} Sales can mark it "
         "*Ready to sell*, ask a *Question* or raise a *Concern*; questions and concerns come "
         f"to you here. Sales tag its leads with `#{campaign.slug}`."
     )
@@ -321,24 +324,15 @@ def posted(campaign: Campaign, link: str | None) -> Message:
 def being_posted(campaign: Campaign) -> Message:
     """The answer to a second Post preview while the first is still on its way."""
     return notice(
-        f"The preview of *{escape(campaign.name)}* is being posted to "
+        f"The preview of *{name_text(campaign.name)}* is being posted to "
         f"{channel_link(campaign.channel_id)} right now; it will be up in a moment."
     )
 
 
 def not_posted(campaign: Campaign, error: str) -> Message:
     """Why the preview is not up yet, how to fix it, and a button to post it then."""
-    where = channel_link(campaign.channel_id)
-    if error in ("not_in_channel", "channel_not_found"):
-        why = (
-            f"I am not a member of {where}, so I could not post there. Type "
-            f"`/invite @leadloop` in {where}, then press *Post preview*."
-        )
-    elif error == "is_archived":
-        why = f"{where} is archived. Unarchive it, then press *Post preview*."
-    else:
-        why = f"Slack refused the post (`{escape(error)}`). Press *Post preview* to try again."
-    text = f"*{escape(campaign.name)}* is saved, but its preview is not posted yet. {why}"
+    why = why_not_posted(error, channel_link(campaign.channel_id))
+    text = f"*{name_text(campaign.name)}* is saved, but its preview is not posted yet. {why}"
     return Message(
         text,
         [
@@ -348,14 +342,27 @@ def not_posted(campaign: Campaign, error: str) -> Message:
     )
 
 
+def not_posted_line(campaign: Campaign, refusals: dict[int, str]) -> str:
+    """How a campaign without a preview stands: why Slack refused it, when it did."""
+    error = refusals.get(campaign.id or 0)
+    if error is None:
+        return "_preview not posted yet_"
+    why = why_not_posted(error, channel_link(campaign.channel_id))
+    return f":warning: preview not posted: {why}"
+
+
 def campaign_list(
     campaigns: list[Campaign],
     counts: dict[int, ReactionCounts],
     total: int,
     *,
     user_id: str,
+    refusals: dict[int, str] | None = None,
 ) -> Message:
-    """Upcoming campaigns, soonest first, with what sales said; cut with "and N more"."""
+    """Upcoming campaigns, soonest first, with what sales said; cut with "and N more".
+
+    refusals: Slack's error for each campaign whose preview post failed last.
+    """
     if not campaigns:
         return notice(f"No campaign launches from today on. `{COMMAND}` shows sales the next one.")
     blocks: list[Block] = [header("Upcoming campaigns")]
@@ -364,10 +371,10 @@ def campaign_list(
         where = (
             f"previewed in {channel_link(campaign.channel_id)}"
             if campaign.message_ts
-            else "_preview not posted yet_"
+            else not_posted_line(campaign, refusals or {})
         )
         text = (
-            f"*{escape(campaign.name)}* `#{campaign.slug}`\n"
+            f"*{name_text(campaign.name)}* `#{campaign.slug}`\n"
             f"Launches {launch_text(campaign.launch_date)} · {mention(campaign.owner)} · {where}\n"
             f"{counts_text(tally)}"
         )

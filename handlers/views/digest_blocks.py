@@ -14,6 +14,7 @@ from handlers.views.blocks import (
     escape,
     header,
     mention,
+    name_text,
     section,
     truncate,
 )
@@ -89,7 +90,7 @@ def _headline(figures: DigestFigures) -> str:
 def _campaign_name(row: dict[str, Any]) -> str:
     if row["slug"] is None:
         return "_no campaign_"
-    return f"*{escape(truncate(row['campaign'], NAME_MAX))}*"
+    return f"*{name_text(truncate(row['campaign'], NAME_MAX))}*"
 
 
 def _campaign_line(row: dict[str, Any]) -> str:
@@ -172,7 +173,7 @@ def _reactions(counts: dict[str, int]) -> str:
 
 def _upcoming_section(figures: DigestFigures) -> Block:
     lines = [
-        f"• {day(date.fromisoformat(c.launch_date))}: *{escape(truncate(c.name, NAME_MAX))}* "
+        f"• {day(date.fromisoformat(c.launch_date))}: *{name_text(truncate(c.name, NAME_MAX))}* "
         f"(`#{escape(c.slug)}`), {_reactions(c.reactions)}"
         for c in figures.upcoming
     ]
@@ -194,7 +195,7 @@ def _stale_section(figures: DigestFigures) -> Block:
 def _escalations_section(figures: DigestFigures) -> Block:
     zone = ZoneInfo(figures.timezone)
     lines = [
-        f"• *{escape(truncate(row['title'], NAME_MAX))}*, "
+        f"• *{name_text(truncate(row['title'], NAME_MAX))}*, "
         + (mention(row["owner"]) if row["owner"] else "no owner")
         + f", {counted(row['nudge_count'], 'nudge')} unanswered since "
         + day(row["escalated_at"].astimezone(zone))

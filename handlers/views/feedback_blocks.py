@@ -11,10 +11,12 @@ from handlers.views.blocks import (
     Message,
     actions,
     button,
+    clean,
     context,
     divider,
     escape,
     header,
+    name_text,
     option,
     plain,
     quote,
@@ -72,8 +74,8 @@ def lead_line(lead: Lead) -> str:
     extras = [
         x for x in (lead.company, lead.email, lead.external_id) if x and x != lead_title(lead)
     ]
-    tail = f" ({escape(' · '.join(extras))})" if extras else ""
-    return f"*{escape(lead_title(lead))}*{tail}"
+    tail = f" ({name_text(' · '.join(extras))})" if extras else ""
+    return f"*{name_text(lead_title(lead))}*{tail}"
 
 
 def verdict_parts(feedback: Feedback | FeedbackInput, campaign: Campaign | None) -> list[str]:
@@ -114,7 +116,7 @@ def confirmation(
     plain_verdict = ", ".join(
         x for x in (feedback.rating, feedback.status, feedback.reason) if x is not None
     )
-    return Message(f"Recorded for {escape(lead_title(lead))}: {plain_verdict}", blocks)
+    return Message(f"Recorded for {name_text(lead_title(lead))}: {plain_verdict}", blocks)
 
 
 def undone(lead: Lead, feedback: Feedback) -> Message:
@@ -122,7 +124,7 @@ def undone(lead: Lead, feedback: Feedback) -> Message:
     text = (
         f":leftwards_arrow_with_hook: Undone: {rating_text(feedback.rating)} for {lead_line(lead)}."
     )
-    return Message(f"Undone: {feedback.rating} for {escape(lead_title(lead))}", [section(text)])
+    return Message(f"Undone: {feedback.rating} for {name_text(lead_title(lead))}", [section(text)])
 
 
 def notice(text: str) -> Message:
@@ -218,7 +220,7 @@ def history(lead: Lead, campaign: Campaign | None, records: list[Feedback], tota
     blocks.append(
         actions(button("Give feedback", action_id=ids.FEEDBACK_OPEN_MODAL, value=str(lead.id)))
     )
-    return Message(f"History of {escape(lead_title(lead))}: {total} feedback records", blocks)
+    return Message(f"History of {name_text(lead_title(lead))}: {total} feedback records", blocks)
 
 
 def candidates(
@@ -248,12 +250,12 @@ def candidates(
     lines = "\n".join(f"• {lead_line(lead)}" for lead in shown)
     more = len(leads) - len(shown)
     blocks: list[Block] = [
-        section(f"Several leads match *{escape(described)}*. Which one did you mean?\n{lines}"),
+        section(f"Several leads match *{name_text(described)}*. Which one did you mean?\n{lines}"),
         actions(*buttons),
     ]
     if more > 0:
         blocks.append(context("…and more: use an email or CRM id to be exact."))
-    return Message(f"Several leads match {escape(described)}", blocks)
+    return Message(f"Several leads match {name_text(described)}", blocks)
 
 
 def lead_option(lead: Lead) -> Block:
@@ -375,7 +377,7 @@ def _note_input(initial: FeedbackInput | None) -> Block:
         "placeholder": plain("What happened? What would have made this lead better?"),
     }
     if initial and initial.note:
-        element["initial_value"] = initial.note
+        element["initial_value"] = clean(initial.note)
     return element
 
 

@@ -17,10 +17,12 @@ from handlers.views.blocks import (
     divider,
     escape,
     header,
+    name_text,
     section,
     slack_date,
     truncate,
 )
+from handlers.views.campaign_blocks import not_posted_line
 from handlers.views.feedback_blocks import RATING_EMOJI, open_lead_text
 from handlers.views.goal_blocks import goal_line
 from storage.campaigns import CampaignQuality
@@ -64,6 +66,8 @@ class HomeData:
     notice: str | None = None
     # The switched-on shared goals over the last seven days, against the seven before.
     goals: list[GoalStatus] = field(default_factory=list)
+    # Slack's error for each of the user's campaigns whose preview post failed last.
+    preview_refusals: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_rep(self) -> bool:
@@ -214,10 +218,15 @@ def _campaign_block(quality: CampaignQuality, data: HomeData) -> Block:
         verdict = "no feedback on its leads yet"
     leads = f"{quality.leads} lead{'s' * (quality.leads != 1)}"
     reactions = _reactions_text(data.reactions.get(campaign.id or 0, ReactionCounts()))
-    return section(
-        f"*{escape(campaign.name)}* `#{escape(campaign.slug)}` · launches {launch}\n"
+    text = (
+        f"*{name_text(campaign.name)}* `#{escape(campaign.slug)}` · launches {launch}\n"
         f"{leads} · {verdict}\n{reactions}"
     )
+    if campaign.id not in data.preview_refusals:
+        return section(text)
+    refused = not_posted_line(campaign, data.preview_refusals)
+    post = button("Post preview", action_id=ids.CAMPAIGN_POST, value=str(campaign.id))
+    return section(f"{text}\n{refused}", accessory=post)
 
 
 def _marketer_blocks(data: HomeData) -> list[Block]:

@@ -1,0 +1,1 @@
+"""`leadloop demo`: the Slack stand-in, signed requests, the scripted week and its renderers."""

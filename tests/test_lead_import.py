@@ -35,7 +35,7 @@ async def leadloop(
     deps: Deps, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
     monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
-    status = await asyncio.to_thread(main, list(args))
+    status = await asyncio.to_thread(main, list(args), clock=deps.clock)
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_bolt_app, build_socket_handler
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
 from bot.deps import Deps
@@ -104,11 +104,9 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
-def _build_deps(settings: Settings) -> Deps:
+def _build_deps(settings: Settings, clock: Clock) -> Deps:
     engine = create_engine(settings.database_url)
-    return Deps(
-        settings=settings, engine=engine, sessions=create_sessions(engine), clock=SystemClock()
-    )
+    return Deps(settings=settings, engine=engine, sessions=create_sessions(engine), clock=clock)
 
 
 async def _check_database(deps: Deps) -> None:
@@ -125,8 +123,8 @@ async def _check_database(deps: Deps) -> None:
         )
 
 
-async def _migrate(settings: Settings) -> None:
-    deps = _build_deps(settings)
+async def _migrate(settings: Settings, clock: Clock) -> None:
+    deps = _build_deps(settings, clock)
     try:
         if not await is_reachable(deps.engine):
             raise StartupError("the database at DATABASE_URL is not reachable.")
@@ -141,16 +139,16 @@ async def _migrate(settings: Settings) -> None:
         print(f"Database migrated to {', '.join(sorted(after))}.")
 
 
-async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     if args.socket:
         settings.require("SLACK_APP_TOKEN")
-    deps = _build_deps(settings)
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
         on_startup, on_shutdown = lifespan_hooks(deps)
         if not args.no_scheduler:
-            jobs = ScheduledJobs(Scheduler(), deps, _job_client(settings))
+            jobs = ScheduledJobs(Scheduler(deps.clock), deps, _job_client(settings))
             on_startup.append(jobs.start)
             on_shutdown.append(jobs.stop)
             # A settings change in the App Home reschedules that team's jobs at once.
@@ -190,8 +188,8 @@ def _preview(path: str) -> None:
     print(render_message(payload, color=sys.stdout.isatty()))
 
 
-async def _ready_deps(settings: Settings) -> Deps:
-    deps = _build_deps(settings)
+async def _ready_deps(settings: Settings, clock: Clock) -> Deps:
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
     except StartupError:
@@ -205,8 +203,8 @@ def _show_progress(done: int, total: int) -> None:
     print(f"\r{progress_line(done, total)}", end=end, file=sys.stderr, flush=True)
 
 
-async def _import(settings: Settings, args: argparse.Namespace) -> None:
-    deps = await _ready_deps(settings)
+async def _import(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
+    deps = await _ready_deps(settings, clock)
     try:
         summary = await import_csv(
             deps,
@@ -230,13 +228,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
         print(f"Columns ignored: {', '.join(summary.ignored_columns)}")
 
 
-async def _export(settings: Settings, args: argparse.Namespace) -> None:
+async def _export(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     options = {
         "team": args.team,
         "since": parse_moment(args.since) if args.since else None,
         "until": parse_moment(args.until) if args.until else None,
     }
-    deps = await _ready_deps(settings)
+    deps = await _ready_deps(settings, clock)
     try:
         if args.output is None:
             written = await write_export(deps, args.what, sys.stdout, **options)
@@ -254,7 +252,7 @@ def _job_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     if getattr(args, "chart", None) is not None:
         if not args.dry_run:
             raise StartupError("--chart writes the chart of a dry run: add --dry-run.")
@@ -263,7 +261,7 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     posts = not (args.dry_run or getattr(args, "json", False))
     if posts:
         settings.require("SLACK_BOT_TOKEN")
-    deps = _build_deps(settings)
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
         client = _job_client(settings) if posts else None
@@ -290,9 +288,11 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     return output.status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run the command line; returns the exit status. Tests pass a clock; people get the
+    system's."""
     args = _parser().parse_args(argv)
+    clock = clock or SystemClock()
     if args.command == "demo":
         configure_logging("WARNING")
         asyncio.run(run_demo(sys.stdout, interactive=args.interactive))
@@ -308,16 +308,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, _secrets(settings))
         if args.command == "migrate":
-            asyncio.run(_migrate(settings))
+            asyncio.run(_migrate(settings, clock))
         elif args.command == "import":
-            asyncio.run(_import(settings, args))
+            asyncio.run(_import(settings, args, clock))
         elif args.command == "export":
-            asyncio.run(_export(settings, args))
+            asyncio.run(_export(settings, args, clock))
 
         elif args.command in ("digest", "nudge"):
-            return asyncio.run(_run_job(settings, args))
+            return asyncio.run(_run_job(settings, args, clock))
         else:
-            asyncio.run(_serve(settings, args))
+            asyncio.run(_serve(settings, args, clock))
     except (SettingsError, StartupError, ImportRefused, ExportRefused) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2

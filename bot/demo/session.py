@@ -23,14 +23,14 @@ import httpx
 
 from bot.app import build_bolt_app
 from bot.clock import ManualClock
-from bot.deps import Deps
 from bot.demo.mrkdwn_reader import Readers
 from bot.demo.render_html import Entry, render_transcript
 from bot.demo.render_text import render_message
-from bot.settings import Settings
-from bot.slack_client import build_client
 from bot.demo.signed_requests import SlackDriver
 from bot.demo.slack_standin import SlackStandIn
+from bot.deps import Deps
+from bot.settings import Settings
+from bot.slack_client import build_client
 from bot.web import build_web_app
 from storage.db import create_engine, create_sessions
 from storage.migrate import upgrade

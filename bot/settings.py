@@ -6,12 +6,12 @@ with one line (see `describe_error`) instead of a traceback.
 
 import re
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.goal_targets import GoalTargets
+from storage.schedules import WEEKDAYS, canonical_zone, parse_clock_time, parse_weekdays
 from storage.team_settings import TeamSettings
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -27,7 +27,7 @@ HINTS: dict[str, str] = {
     "LEADLOOP_DIGEST_CHANNEL": "a Slack channel id such as C0123456789",
     "LEADLOOP_DIGEST_DAY": "a weekday: mon, tue, wed, thu, fri, sat or sun",
     "LEADLOOP_DIGEST_TIME": "a 24-hour time such as 09:00",
-    "LEADLOOP_NUDGE_DAYS": "weekdays such as mon-fri or mon,wed,fri",
+    "LEADLOOP_NUDGE_DAYS": "weekdays such as mon-fri, fri-mon or mon,wed,fri",
     "LEADLOOP_NUDGE_TIME": "a 24-hour time such as 10:00",
     "LEADLOOP_STALE_AFTER_DAYS": "a whole number of days from 1 to 365",
     "LEADLOOP_TIMEZONE": "an IANA time zone such as Europe/Berlin or UTC",
@@ -42,9 +42,6 @@ HINTS: dict[str, str] = {
     "LEADLOOP_GOAL_PREVIEW_REACTIONS": "a percentage from 0 to 100 such as 50, or off",
 }
 
-_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
-_DAYS_RE = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*$")
-_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
@@ -178,40 +175,31 @@ class Settings(BaseSettings):
             raise ValueError("not a channel id")
         return value.strip()
 
+    # The schedule is checked by the parsers that turn it into triggers (storage.schedules),
+    # so whatever start-up accepts, the scheduler can run.
     @field_validator("digest_day")
     @classmethod
     def _day(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not re.fullmatch(_DAY, value):
-            raise ValueError("not a weekday")
-        return value
+        days = parse_weekdays(value)
+        if len(days) != 1:
+            raise ValueError("not one weekday")
+        return WEEKDAYS[days[0]]
 
     @field_validator("nudge_days")
     @classmethod
     def _days(cls, value: str) -> str:
-        value = value.strip().lower().replace(" ", "")
-        if not _DAYS_RE.match(value):
-            raise ValueError("not a list of weekdays")
-        return value
+        parse_weekdays(value)
+        return value.strip().lower().replace(" ", "")
 
     @field_validator("digest_time", "nudge_time")
     @classmethod
     def _time(cls, value: str) -> str:
-        value = value.strip()
-        if re.fullmatch(r"\d:[0-5]\d", value):
-            value = "0" + value
-        if not _TIME_RE.match(value):
-            raise ValueError("not a time")
-        return value
+        return parse_clock_time(value).strftime("%H:%M")
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown time zone") from exc
-        return value.strip()
+        return canonical_zone(value)
 
     @field_validator("admin_users", mode="before")
     @classmethod

@@ -17,6 +17,8 @@ from storage.team_settings import TeamSettings
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
 
+_SHARE_HINT = "a percentage such as 80 or 80%, a fraction below 1 such as 0.8, or off"
+
 HINTS: dict[str, str] = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token from your Slack app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
@@ -36,10 +38,10 @@ HINTS: dict[str, str] = {
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
     "LEADLOOP_WEBHOOK_SECRET": "a random string of at least 16 characters (openssl rand -hex 32)",
-    "LEADLOOP_GOAL_COVERAGE": "a percentage from 0 to 100 such as 80, or off",
-    "LEADLOOP_GOAL_JUNK_SHARE": "a percentage from 0 to 100 such as 10, or off",
+    "LEADLOOP_GOAL_COVERAGE": _SHARE_HINT,
+    "LEADLOOP_GOAL_JUNK_SHARE": _SHARE_HINT,
     "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS": "a number of hours from 1 to 720 such as 48, or off",
-    "LEADLOOP_GOAL_PREVIEW_REACTIONS": "a percentage from 0 to 100 such as 50, or off",
+    "LEADLOOP_GOAL_PREVIEW_REACTIONS": _SHARE_HINT,
 }
 
 _CHANNEL_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -52,20 +54,35 @@ GOAL_HOURS_MIN, GOAL_HOURS_MAX = 1, 720
 _GOAL_OFF = {"", "off", "none", "no", "false"}
 
 
-def _goal_number(value: Any, *, suffix: str) -> float | None:
-    """A goal's target as written in the environment: a number, or off (None)."""
+def _goal_number(value: Any, *, unit: str) -> tuple[float, bool] | None:
+    """A goal's target as written in the environment: the number and whether the unit was
+    written after it, or None for off."""
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return float(value), False
     if not isinstance(value, str):
         raise ValueError("not a number")
     text = value.strip().lower()
     if text in _GOAL_OFF:
         return None
-    if not re.fullmatch(rf"\d{{1,4}}(\.\d+)?\s*{re.escape(suffix)}?", text):
+    match = re.fullmatch(rf"(\d{{1,4}}(?:\.\d+)?|\.\d+)\s*({re.escape(unit)})?", text)
+    if match is None:
         raise ValueError("not a number")
-    return float(text.rstrip(suffix).strip())
+    return float(match.group(1)), match.group(2) is not None
+
+
+def _share(value: Any) -> float | None:
+    """A share as a fraction: "80%" and "80" are per cent, and so is any number from 1 up (1
+    is 1 %); a number below 1 without % is already a fraction ("0.8" is 80 %)."""
+    written = _goal_number(value, unit="%")
+    if written is None:
+        return None
+    number, percent = written
+    share = number if number < 1 and not percent else number / 100
+    if not 0 <= share <= 1:
+        raise ValueError("not a percentage")
+    return share
 
 
 class SettingsError(Exception):
@@ -119,8 +136,9 @@ class Settings(BaseSettings):
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
     webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
 
-    # Shared goals' default targets, None: switched off. Shares are given in percent and held
-    # as fractions (the defaults are validated too); hours are hours.
+    # Shared goals' default targets, None: switched off. Shares are written in per cent (80,
+    # 80%) or as a fraction below 1 (0.8) and held as fractions (the defaults are validated
+    # too); hours are hours.
     goal_coverage: float | None = _env("LEADLOOP_GOAL_COVERAGE", default=80)
     goal_junk_share: float | None = _env("LEADLOOP_GOAL_JUNK_SHARE", default=10)
     goal_first_feedback_hours: float | None = _env(
@@ -212,20 +230,16 @@ class Settings(BaseSettings):
 
     @field_validator("goal_coverage", "goal_junk_share", "goal_preview_reactions", mode="before")
     @classmethod
-    def _goal_percent(cls, value: Any) -> Any:
-        number = _goal_number(value, suffix="%")
-        if number is None:
-            return None
-        if not 0 <= number <= 100:
-            raise ValueError("not a percentage")
-        return number / 100
+    def _goal_share(cls, value: Any) -> Any:
+        return _share(value)
 
     @field_validator("goal_first_feedback_hours", mode="before")
     @classmethod
     def _goal_hours(cls, value: Any) -> Any:
-        number = _goal_number(value, suffix="h")
-        if number is None:
+        written = _goal_number(value, unit="h")
+        if written is None:
             return None
+        number, _hours = written
         if not GOAL_HOURS_MIN <= number <= GOAL_HOURS_MAX:
             raise ValueError("not a number of hours")
         return number

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
@@ -78,9 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     data_out.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
 
     digest = commands.add_parser("digest", help="the weekly digest, on demand")
-    digest.add_argument(
-        "--now", action="store_true", required=True, help="cover the 7 days ending now"
-    )
+    _when(digest, now="cover the 7 days ending now", at="cover the 7 days ending then")
     digest.add_argument("--team", help="only this Slack team id (default: every team)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
     digest.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -88,9 +87,19 @@ def _parser() -> argparse.ArgumentParser:
         "--chart", type=Path, metavar="FILE.png", help="with --dry-run: write the goals chart here"
     )
     nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
-    nudge.add_argument("--now", action="store_true", required=True, help="send them now")
+    _when(nudge, now="the nudges due now", at="the nudges due then")
     nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
+    nudge.add_argument("--json", action="store_true", help="print who would be nudged as JSON")
     return parser
+
+
+def _when(command: argparse.ArgumentParser, *, now: str, at: str) -> None:
+    """--now or --at ISO-TIME: the moment a job command computes as of."""
+    when = command.add_mutually_exclusive_group(required=True)
+    when.add_argument("--now", action="store_true", help=now)
+    when.add_argument(
+        "--at", metavar="ISO-TIME", help=f"{at} (ISO 8601 such as 2026-11-30T09:00Z; UTC if naive)"
+    )
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -252,13 +261,23 @@ def _job_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def _moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ExportRefused:
+        raise StartupError(
+            f"--at needs an ISO 8601 time such as 2026-11-30T09:00Z, not {text!r}."
+        ) from None
+
+
 async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     if getattr(args, "chart", None) is not None:
         if not args.dry_run:
             raise StartupError("--chart writes the chart of a dry run: add --dry-run.")
         if not args.chart.parent.is_dir():
             raise StartupError(f"cannot write the chart: no folder {args.chart.parent}.")
-    posts = not (args.dry_run or getattr(args, "json", False))
+    at = _moment(args.at) if args.at else clock.now()
+    posts = not (args.dry_run or args.json)
     if posts:
         settings.require("SLACK_BOT_TOKEN")
     deps = _build_deps(settings, clock)
@@ -273,12 +292,18 @@ async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -
                     team=args.team,
                     dry_run=args.dry_run,
                     as_json=args.json,
+                    at=at,
                     color=sys.stdout.isatty(),
                     chart=args.chart,
                 )
             else:
                 output = await nudge_now(
-                    deps, client, dry_run=args.dry_run, color=sys.stdout.isatty()
+                    deps,
+                    client,
+                    dry_run=args.dry_run,
+                    as_json=args.json,
+                    at=at,
+                    color=sys.stdout.isatty(),
                 )
         except UnknownTeam as exc:
             raise StartupError(str(exc)) from None

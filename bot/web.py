@@ -1,4 +1,4 @@
-"""The HTTP app: Slack's requests, health and readiness."""
+"""The HTTP app: Slack's requests, health and readiness, each request logged in one line."""
 
 import contextlib
 import json
@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.access_log import AccessLog
 from bot.deps import Deps
 from handlers.registry import web_routes
 from storage.claims import is_failing, job_statuses
@@ -154,4 +155,4 @@ def build_web_app(
         ],
         lifespan=lifespan,
     )
-    return BodySizeLimit(app)
+    return AccessLog(BodySizeLimit(app))

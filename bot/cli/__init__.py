@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
 
-from bot.app import build_bolt_app, build_socket_handler
+from bot.app import SocketRefused, build_bolt_app, build_socket_handler, connect_socket
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
 from bot.clock import Clock, SystemClock
 from bot.demo.render_text import render_message
@@ -21,13 +23,13 @@ from bot.demo.week import run_demo
 from bot.deps import Deps
 from bot.logging import configure_logging
 from bot.scheduler import ScheduledJobs, Scheduler
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import HINTS, Settings, SettingsError, load_settings
 from bot.slack_client import build_client
 from bot.web import build_web_app
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import ImportRefused, import_csv, progress_line
 from jobs.webhook_delivery import lifespan_hooks
-from storage.db import create_engine, create_sessions, is_reachable
+from storage.db import create_engine, create_sessions, unreachable_because
 from storage.migrate import current_revisions, head_revisions, upgrade
 
 logger = logging.getLogger("leadloop")
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadloop", description="leadloop: the sales and marketing feedback loop, in Slack."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('leadloop')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve Slack requests over HTTP (or Socket Mode)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -118,11 +121,18 @@ def _build_deps(settings: Settings, clock: Clock) -> Deps:
     return Deps(settings=settings, engine=engine, sessions=create_sessions(engine), clock=clock)
 
 
-async def _check_database(deps: Deps) -> None:
-    if not await is_reachable(deps.engine):
+async def _reach_database(deps: Deps) -> None:
+    reason = await unreachable_because(deps.engine)
+    if reason is not None:
+        shown = make_url(deps.settings.database_url).render_as_string(hide_password=True)
         raise StartupError(
-            "the database at DATABASE_URL is not reachable: check the URL and that it is running."
+            f"cannot reach the database at {shown} ({reason}): start it, or set DATABASE_URL "
+            f"to one that is running ({HINTS['DATABASE_URL']})."
         )
+
+
+async def _check_database(deps: Deps) -> None:
+    await _reach_database(deps)
     current, heads = await current_revisions(deps.engine), head_revisions()
     if current != heads:
         at = ", ".join(sorted(current)) or "empty"
@@ -135,8 +145,7 @@ async def _check_database(deps: Deps) -> None:
 async def _migrate(settings: Settings, clock: Clock) -> None:
     deps = _build_deps(settings, clock)
     try:
-        if not await is_reachable(deps.engine):
-            raise StartupError("the database at DATABASE_URL is not reachable.")
+        await _reach_database(deps)
         before = await current_revisions(deps.engine)
         await upgrade(deps.engine)
         after = await current_revisions(deps.engine)
@@ -171,7 +180,10 @@ async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> 
         if args.socket:
             assert settings.slack_app_token is not None
             socket = build_socket_handler(bolt_app, settings.slack_app_token.get_secret_value())
-            await socket.connect_async()
+            try:
+                await connect_socket(socket)
+            except SocketRefused as exc:
+                raise StartupError(str(exc)) from None
             logger.info("connected to Slack over Socket Mode")
             try:
                 await server.serve()

@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     data_out.add_argument("--until", help="up to, not including, this date or time")
     data_out.add_argument("--team", help="Slack workspace id, when leadloop serves several")
     data_out.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    data_out.add_argument(
+        "--excel", action="store_true", help="start with a UTF-8 BOM, so Excel reads accents"
+    )
 
     digest = commands.add_parser("digest", help="the weekly digest, on demand")
     _when(digest, now="cover the 7 days ending now", at="cover the 7 days ending then")
@@ -254,6 +257,7 @@ async def _export(settings: Settings, args: argparse.Namespace, clock: Clock) ->
         "team": args.team,
         "since": parse_moment(args.since) if args.since else None,
         "until": parse_moment(args.until) if args.until else None,
+        "excel": args.excel,
     }
     deps = await _ready_deps(settings, clock)
     try:

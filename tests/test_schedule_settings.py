@@ -2,7 +2,6 @@
 the scheduler runs."""
 
 import asyncio
-import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -59,27 +58,30 @@ def test_schedule_settings_the_scheduler_cannot_run_stop_start_up(
         load_settings(_env_file=None)
 
 
-async def test_nudges_on_fri_mon_run_friday_to_monday(
-    deps: Deps, clock: ManualClock, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_nudges_on_fri_mon_run_friday_to_monday(deps: Deps, clock: ManualClock) -> None:
     # The setting itself is accepted above; these deps carry it into a running scheduler.
     wrap = with_settings(deps, nudge_days="fri-mon")
     await add_team(wrap)
     scheduler = Scheduler(clock)
     jobs = ScheduledJobs(scheduler, wrap, job_client(wrap), sleep=no_sleep)
-    runs: list[str] = []
-    caplog.set_level(logging.INFO, logger="jobs.nudges")
+    ran: asyncio.Queue[str] = asyncio.Queue()
+    nudges_due = jobs.nudges_due
+
+    async def recorded(team_id: str) -> None:
+        await nudges_due(team_id)
+        ran.put_nowait(f"{clock.now():%a %d %H:%M}")
+
+    jobs.nudges_due = recorded  # type: ignore[method-assign]
     await jobs.start()
+    runs: list[str] = []
     try:
         for _ in range(5):
             due = scheduler.next_run_time(f"nudges:{TEAM}")
             assert due is not None
-            runs.append(f"{due:%a %d %H:%M}")
             clock.set(due)
             scheduler.wake()
             async with asyncio.timeout(5):
-                while f"nudges for team {TEAM} ({due:%Y-%m-%d})" not in caplog.text:
-                    await asyncio.sleep(0.01)
+                runs.append(await ran.get())
     finally:
         await jobs.stop()
     assert runs == ["Fri 27 10:00", "Sat 28 10:00", "Sun 29 10:00", "Mon 30 10:00", "Fri 04 10:00"]

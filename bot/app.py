@@ -1,16 +1,53 @@
 """The Bolt app: one AsyncWebClient and every handler registered (signatures: bot.web)."""
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 
+from bot.access_log import note_team
 from bot.deps import Deps
 from bot.slack_client import build_client
 from handlers.registry import register_all, request_check
 
 logger = logging.getLogger(__name__)
+
+
+class _TokenUnusedFilter(logging.Filter):
+    """Drops Bolt's start-up warning that SLACK_BOT_TOKEN goes unused.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself, and warns on every start that
+    it is ignored because a client and authorize() are given. That is the design here: the
+    token reaches each request through authorize(), from Settings (which also reads .env).
+    """
+
+    _UNUSED = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but those two warnings."""
+        return record.getMessage() not in self._UNUSED
+
+
+logger.addFilter(_TokenUnusedFilter())
+
+
+class SocketRefused(Exception):
+    """Slack refused the app-level token; the message is one line for the terminal."""
+
+
+async def _note_team(
+    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+) -> BoltResponse:
+    note_team(context.team_id)
+    return await next()
 
 
 def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> AsyncApp:
@@ -44,6 +81,7 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
         process_before_response=process_before_response,
         logger=logger,
     )
+    app.use(_note_team)
     register_all(app, deps)
     return app
 
@@ -51,3 +89,22 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
 def build_socket_handler(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
     """Socket Mode for the same app, its connection opened through the configured Web API."""
     return AsyncSocketModeHandler(app, app_token, web_client=app.client)
+
+
+async def connect_socket(handler: AsyncSocketModeHandler) -> None:
+    """Open the Socket Mode connection, or raise SocketRefused once if Slack refuses the app
+    token: the SDK itself would retry for ever, logging a traceback each time."""
+    client = handler.client
+    try:
+        response = await client.web_client.apps_connections_open(app_token=client.app_token)
+    except SlackApiError as exc:
+        # Nothing is connected yet: close the HTTP session quietly (close_async() would log
+        # that a session never opened is abandoned).
+        await client.aiohttp_client_session.close()
+        raise SocketRefused(
+            f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): use an app-level "
+            "token (xapp-…) with connections:write, from your Slack app's Basic Information page."
+        ) from None
+    # The URL is good for one connection: hand it over rather than ask Slack twice.
+    client.wss_uri = str(response["url"])
+    await handler.connect_async()

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import sys
 
 _TOKEN_RE = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
 _SIGNATURE_RE = re.compile(r"v0=[0-9a-f]{16,}")
@@ -36,9 +37,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stderr as it is when a record arrives, not as it was at set-up.
+
+    Whoever swaps stderr later (pytest's capture, a test's redirect) would otherwise leave
+    the handler writing into a closed file.
+    """
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> object:  # type: ignore[override]
+        """The current standard error."""
+        return sys.stderr
+
+
 def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     """Log to stderr at level, through the redacting filter."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()

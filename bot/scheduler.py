@@ -1,47 +1,63 @@
 """The in-process scheduler: every team's digest and nudges on their triggers.
 
-`Scheduler` is a thin wrapper over APScheduler 3's AsyncIOScheduler, so the rest of the app
-adds, moves and removes jobs by name and never touches APScheduler's options. `ScheduledJobs`
-puts each team's jobs (from `jobs.due_runs`) on it and keeps them in step with the settings.
+`Scheduler` runs named asynchronous jobs on APScheduler triggers, timed by the injected
+clock: APScheduler's own schedulers read the wall clock, so a test (or a demo) could never
+say what time it is. It keeps APScheduler's behaviour where it matters: a run late by more
+than the misfire grace is skipped, runs missed meanwhile collapse into one, and a job never
+runs twice at once. `ScheduledJobs` puts each team's jobs (from `jobs.due_runs`) on it and
+keeps them in step with the settings.
 """
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.deps import Deps
 from jobs.due_runs import run_due_digest, run_due_nudges
 from jobs.post_once import Sleep
+from storage.schedules import next_fire
 from storage.teams import list_teams
 
 logger = logging.getLogger(__name__)
 
 # A run the event loop could not start on time (a busy loop, a suspended laptop) still runs
 # if it is at most this late; the jobs themselves decide about runs missed while stopped.
-MISFIRE_GRACE_SECONDS = 3600
+MISFIRE_GRACE = timedelta(hours=1)
 SWEEP_MINUTES = 10
+# The scheduler looks at the clock at least this often, so a clock that jumps (a laptop
+# waking from sleep) is noticed within a minute.
+MAX_WAIT_SECONDS = 60.0
+# How long stop() lets a running job finish before cancelling it.
+STOP_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class _Job:
+    func: Callable[..., Awaitable[Any]]
+    trigger: BaseTrigger
+    args: tuple[Any, ...]
+    next_run: datetime
 
 
 class Scheduler:
-    """Named asynchronous jobs on APScheduler triggers."""
+    """Named asynchronous jobs on APScheduler triggers, due by the given clock."""
 
-    def __init__(self) -> None:
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
-            },
-        )
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._jobs: dict[str, _Job] = {}
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        self._changed = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def put(
         self,
@@ -51,38 +67,88 @@ class Scheduler:
         *args: Any,
     ) -> None:
         """Run func(*args) on trigger under name, replacing any job of that name."""
-        self._scheduler.add_job(func, trigger, args=args, id=name, name=name, replace_existing=True)
+        self._jobs[name] = _Job(func, trigger, args, next_fire(trigger, self._clock.now()))
+        self._changed.set()
 
     def remove(self, name: str) -> None:
         """Stop running the job of that name, if there is one."""
-        if self._scheduler.get_job(name) is not None:
-            self._scheduler.remove_job(name)
+        if self._jobs.pop(name, None) is not None:
+            self._changed.set()
 
     def names(self) -> set[str]:
         """The names of the scheduled jobs."""
-        return {job.id for job in self._scheduler.get_jobs()}
+        return set(self._jobs)
 
     def next_run_time(self, name: str) -> datetime | None:
-        """When the named job runs next (None if it does not exist or is not started)."""
-        job = self._scheduler.get_job(name)
-        return getattr(job, "next_run_time", None) if job is not None else None
+        """When the named job runs next, in UTC (None if there is no such job)."""
+        job = self._jobs.get(name)
+        return job.next_run if job is not None else None
 
     @property
     def running(self) -> bool:
         """Whether the scheduler is started."""
-        return bool(self._scheduler.running)
+        return self._loop is not None and not self._loop.done()
+
+    def wake(self) -> None:
+        """Look at the clock again now, rather than at the next planned wake-up."""
+        self._changed.set()
 
     async def start(self) -> None:
         """Start running jobs on the current event loop."""
-        self._scheduler.start()
-        logger.info("scheduler started with %s jobs", len(self._scheduler.get_jobs()))
+        self._stopping = False
+        self._loop = asyncio.create_task(self._run(), name="scheduler")
+        logger.info("scheduler started with %s jobs", len(self._jobs))
 
     async def stop(self) -> None:
-        """Stop running jobs; a job already running is not waited for."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
-            # AsyncIOScheduler hands the shutdown to the event loop; let it happen.
-            await asyncio.sleep(0)
+        """Stop running jobs; one already running gets a little while to finish."""
+        if self._loop is None:
+            return
+        self._stopping = True
+        self._changed.set()
+        await self._loop
+        self._loop = None
+        busy = [task for task in self._running.values() if not task.done()]
+        if busy:
+            _done, late = await asyncio.wait(busy, timeout=STOP_WAIT_SECONDS)
+            for task in late:
+                task.cancel()
+        self._running.clear()
+        logger.info("scheduler stopped")
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._changed.clear()
+            now = self._clock.now()
+            for name, job in list(self._jobs.items()):
+                if job.next_run <= now:
+                    self._fire(name, job, now)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._wait_seconds(now)):
+                    await self._changed.wait()
+
+    def _wait_seconds(self, now: datetime) -> float:
+        soonest = min((job.next_run for job in self._jobs.values()), default=None)
+        if soonest is None:
+            return MAX_WAIT_SECONDS
+        return min(max((soonest - now).total_seconds(), 0.0), MAX_WAIT_SECONDS)
+
+    def _fire(self, name: str, job: _Job, now: datetime) -> None:
+        due, job.next_run = job.next_run, next_fire(job.trigger, now)
+        if now - due > MISFIRE_GRACE:
+            logger.warning("job %s due %s was missed; skipped", name, due.isoformat())
+            return
+        busy = self._running.get(name)
+        if busy is not None and not busy.done():
+            logger.warning("job %s is still running from before; this run is skipped", name)
+            return
+        task = asyncio.create_task(job.func(*job.args), name=name)
+        task.add_done_callback(_log_failure)
+        self._running[name] = task
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("job %s failed", task.get_name(), exc_info=task.exception())
 
 
 class ScheduledJobs:
@@ -107,7 +173,10 @@ class ScheduledJobs:
         team_ids = await self._team_ids()
         for team_id in team_ids:
             await self.reschedule_team(team_id)
-        self.scheduler.put("teams:sweep", self.sweep, IntervalTrigger(minutes=SWEEP_MINUTES))
+        sweep = IntervalTrigger(
+            minutes=SWEEP_MINUTES, start_date=self.deps.clock.now(), timezone=UTC
+        )
+        self.scheduler.put("teams:sweep", self.sweep, sweep)
         await self.scheduler.start()
         self._catch_up = asyncio.create_task(self.catch_up(team_ids))
 

@@ -37,7 +37,7 @@ async def prepare_served_app(
     on_startup, on_shutdown = lifespan_hooks(deps)
     jobs = None
     if scheduler:
-        jobs = ScheduledJobs(Scheduler(), deps, client)
+        jobs = ScheduledJobs(Scheduler(deps.clock), deps, client)
         on_startup.append(jobs.start)
         on_shutdown.append(jobs.stop)
         # A settings change in the App Home reschedules that team's jobs at once.

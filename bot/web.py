@@ -1,4 +1,4 @@
-"""The HTTP app: Slack's requests, health and readiness."""
+"""The HTTP app: Slack's requests, health and readiness, each request logged in one line."""
 
 import contextlib
 import json
@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.access_log import AccessLog
 from bot.deps import Deps
 from bot.request_guard import SlackRequestGuard, Verdict
 from bot.slack_envelope import envelope_problem
@@ -204,4 +205,4 @@ def build_web_app(
         ],
         lifespan=lifespan,
     )
-    return BodySizeLimit(app)
+    return AccessLog(BodySizeLimit(app))

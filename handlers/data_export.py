@@ -14,6 +14,7 @@ from storage.lead_upsert import known_team_ids, sole_team_id
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
 
 EXPORTS: dict[str, tuple[tuple[str, ...], Callable[..., AsyncIterator[Any]]]] = {
     "feedback": (FEEDBACK_COLUMNS, stream_feedback),
@@ -59,6 +60,15 @@ async def _team(deps: Deps, team: str | None) -> str:
     return sole
 
 
+def check_span(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a span that holds nothing: --since must come before --until."""
+    if since is not None and until is not None and since >= until:
+        raise ExportRefused(
+            f"--since {since:%Y-%m-%d %H:%M} UTC is not before --until {until:%Y-%m-%d %H:%M} "
+            "UTC: the export covers --since up to, not including, --until."
+        )
+
+
 async def write_export(
     deps: Deps,
     kind: str,
@@ -67,14 +77,20 @@ async def write_export(
     team: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    excel: bool = False,
 ) -> int:
     """Write the export as CSV to out, a row at a time; how many rows were written.
 
-    People are named from Slack's member directory, read again first if it is a day old.
+    People are named from Slack's member directory, read again first if it is a day old. For
+    Excel the text starts with a byte order mark: without one, Excel reads a CSV in the
+    machine's code page and garbles every accent.
     """
+    check_span(since, until)
     columns, stream = EXPORTS[kind]
     team_id = await _team(deps, team)
     await Owners(deps).refresh_directory(team_id)
+    if excel:
+        out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(columns)
     written = 0

@@ -13,6 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+# How much of a driver's error message a one-line "not reachable" keeps.
+REASON_MAX = 120
+
 
 class Sessions:
     """Opens sessions: `sessions()` for reading, `sessions.begin()` for one transaction.
@@ -77,14 +80,21 @@ def create_sessions(engine: AsyncEngine) -> Sessions:
     return Sessions(maker, serialize_writes=engine.dialect.name == "sqlite")
 
 
-async def is_reachable(engine: AsyncEngine) -> bool:
-    """Whether a trivial query succeeds."""
+async def unreachable_because(engine: AsyncEngine) -> str | None:
+    """Why a trivial query fails, in one short line; None when it succeeds."""
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not reachable" to /readyz
-        return False
-    return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        cause = getattr(exc, "orig", None) or exc
+        lines = str(cause).strip().splitlines()
+        return (lines[0] if lines else type(cause).__name__)[:REASON_MAX]
+    return None
+
+
+async def is_reachable(engine: AsyncEngine) -> bool:
+    """Whether a trivial query succeeds."""
+    return await unreachable_because(engine) is None
 
 
 def insert_on_conflict(

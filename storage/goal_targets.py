@@ -53,30 +53,37 @@ def written_range(goal: Goal) -> tuple[int, int]:
 def parse_target(goal: Goal, value: Any) -> float | None:
     """A target as people write it ("80", "80%", "48h", or off), as GoalTargets holds it.
 
-    Shares are written in percent and held as fractions; hours stay hours. None, an empty
-    text or "off" switches the goal off; ValueError for anything else out of range.
+    Shares are written in percent ("80", "80%") or as a fraction below 1 ("0.8"), and held as
+    fractions; hours stay hours. None, an empty text or "off" switches the goal off;
+    ValueError for anything else out of range.
     """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError("not a number")
-    number = value if not isinstance(value, str) else _written_number(goal, value)
-    if number is None:
+    written = (float(value), False) if not isinstance(value, str) else _written(goal, value)
+    if written is None:
         return None
+    number, with_unit = written
+    if not in_hours(goal) and number < 1 and not with_unit:
+        # A share below 1 without a % sign is already a fraction: 0.8 is 80 %; 1 is 1 %.
+        number *= 100
     low, high = written_range(goal)
     if not low <= number <= high:
         raise ValueError("out of range")
     return float(number) if in_hours(goal) else number / 100
 
 
-def _written_number(goal: Goal, text: str) -> float | None:
+def _written(goal: Goal, text: str) -> tuple[float, bool] | None:
+    """The number written, and whether its unit (h or %) was written after it; None: off."""
     text = text.strip().lower()
     if text in _OFF:
         return None
     unit = "h" if in_hours(goal) else "%"
-    if not re.fullmatch(rf"{_NUMBER}\s*{re.escape(unit)}?", text):
+    match = re.fullmatch(rf"(?P<number>{_NUMBER}|\.\d+)\s*(?P<unit>{re.escape(unit)})?", text)
+    if match is None:
         raise ValueError("not a number")
-    return float(text.removesuffix(unit).strip())
+    return float(match["number"]), match["unit"] is not None
 
 
 @dataclass(frozen=True)

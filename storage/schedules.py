@@ -136,15 +136,21 @@ def local_day_start(moment: datetime, zone: ZoneInfo) -> datetime:
 
 @dataclass(frozen=True)
 class Period:
-    """A half-open span of time [start, end) in UTC, and the key its claims use."""
+    """Seven local days [start, end), held in UTC, with the zone they are local to and the key
+    their claims use."""
 
     start: datetime
     end: datetime
     key: str
+    zone: ZoneInfo
 
     def before(self) -> "Period":
-        """The period of the same length that ends where this one starts."""
-        return Period(start=self.start - (self.end - self.start), end=self.start, key="")
+        """The seven local days that end where this period starts.
+
+        Not the same number of hours: the week before the one in which clocks went forward
+        (167 hours) has 168, and "last week" is what a reader compares with.
+        """
+        return week_ending(self.start, self.zone)
 
 
 def week_ending(end: datetime, zone: ZoneInfo, *, key: str | None = None) -> Period:
@@ -157,13 +163,14 @@ def week_ending(end: datetime, zone: ZoneInfo, *, key: str | None = None) -> Per
         start=local_start.astimezone(UTC),
         end=end.astimezone(UTC),
         key=key if key is not None else local_end.date().isoformat(),
+        zone=zone,
     )
 
 
 def weeks_ending(end: datetime, zone: ZoneInfo, *, count: int) -> list[Period]:
-    """The count local weeks that tile time up to end, oldest first, as the digest cuts them."""
-    local_end = end.astimezone(zone).replace(tzinfo=None)
-    return [
-        week_ending((local_end - timedelta(days=DIGEST_DAYS * back)).replace(tzinfo=zone), zone)
-        for back in reversed(range(count))
-    ]
+    """The count local weeks that tile time up to end, oldest first: each the one before the
+    next, exactly as the digest's "previous" week is cut."""
+    weeks = [week_ending(end, zone)]
+    while len(weeks) < count:
+        weeks.insert(0, weeks[0].before())
+    return weeks

@@ -135,7 +135,7 @@ def _goal_field(goal: Goal, env: str, hint: str) -> SettingField:
     )
 
 
-_PERCENT = "a percentage from 0 to 100 such as {}, or off"
+_PERCENT = "a percentage such as {0} or {0}%, a fraction below 1 such as {1:g}, or off"
 
 TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
     SettingField(
@@ -204,14 +204,16 @@ TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
         "U0123456789,U0987654321",
         partial(_ids, valid=is_user_id, limit=ADMIN_USERS_MAX),
     ),
-    _goal_field(Goal.COVERAGE, "LEADLOOP_GOAL_COVERAGE", _PERCENT.format(80)),
-    _goal_field(Goal.JUNK_SHARE, "LEADLOOP_GOAL_JUNK_SHARE", _PERCENT.format(10)),
+    _goal_field(Goal.COVERAGE, "LEADLOOP_GOAL_COVERAGE", _PERCENT.format(80, 0.8)),
+    _goal_field(Goal.JUNK_SHARE, "LEADLOOP_GOAL_JUNK_SHARE", _PERCENT.format(10, 0.1)),
     _goal_field(
         Goal.TIME_TO_FIRST_FEEDBACK,
         "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS",
         "a number of hours from 1 to 720 such as 48, or off",
     ),
-    _goal_field(Goal.PREVIEW_REACTION_RATE, "LEADLOOP_GOAL_PREVIEW_REACTIONS", _PERCENT.format(50)),
+    _goal_field(
+        Goal.PREVIEW_REACTION_RATE, "LEADLOOP_GOAL_PREVIEW_REACTIONS", _PERCENT.format(50, 0.5)
+    ),
 )
 # The settings with a column of their own, and the goal targets that share one.
 COLUMN_FIELDS = tuple(f for f in TEAM_SETTING_FIELDS if f.column != GOALS_COLUMN)

@@ -2,6 +2,7 @@
 TEST_POSTGRES_URL is set), the Slack stand-in on loopback, and the real HTTP app."""
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -17,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from bot.app import build_bolt_app
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.installation import install_workspace
@@ -39,6 +40,26 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(("SLACK_", "LEADLOOP_")) or name == "DATABASE_URL":
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def no_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Time is injected: a test that reaches for the real clock fails, whatever the date."""
+
+    def refuse(_self: SystemClock) -> datetime:
+        raise AssertionError("a test read the wall clock: give it a ManualClock")
+
+    monkeypatch.setattr(SystemClock, "now", refuse)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """A CLI test sets logging up for a whole process; the next test gets pytest's back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 from starlette.types import ASGIApp, Message
 
+from bot.cli import main
 from bot.demo.slack_standin import ResponseUrlPost, SlackStandIn
 from bot.deps import Deps
 from bot.slack_client import build_client
@@ -97,6 +99,16 @@ def with_settings(deps: Deps, **overrides: Any) -> Deps:
 def job_client(deps: Deps) -> AsyncWebClient:
     """A client for jobs, pointed at the stand-in, with short back-offs."""
     return build_client(token=BOT_TOKEN, base_url=deps.settings.slack_api_url, backoff_factor=0.01)
+
+
+async def run_cli(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """`leadloop ARGS` on the test database at the test clock: status, stdout, stderr."""
+    monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
+    status = await asyncio.to_thread(main, list(args), clock=deps.clock)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
 async def no_sleep(_seconds: float) -> None:

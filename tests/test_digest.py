@@ -79,7 +79,7 @@ async def seed_week(deps: Deps) -> None:
 async def figures_for(deps: Deps, start: datetime = S, end: datetime = E) -> DigestFigures:
     async with deps.sessions() as session:
         return await compute_digest(
-            session, TEAM, Period(start, end, "test"), stale_after_days=3, zone=UTC_ZONE
+            session, TEAM, Period(start, end, "test", UTC_ZONE), stale_after_days=3, zone=UTC_ZONE
         )
 
 

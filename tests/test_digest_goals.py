@@ -80,7 +80,8 @@ def test_goal_targets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert str(caught.value) == (
-        "LEADLOOP_GOAL_COVERAGE is malformed: use a percentage from 0 to 100 such as 80, or off."
+        "LEADLOOP_GOAL_COVERAGE is malformed: use a percentage such as 80 or 80%, a fraction "
+        "below 1 such as 0.8, or off."
     )
 
 

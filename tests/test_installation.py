@@ -59,7 +59,7 @@ async def test_a_fresh_install_imports_a_file_from_the_command_line(
     monkeypatch.setenv("SLACK_BOT_TOKEN", deps.settings.slack_bot_token.get_secret_value())
     monkeypatch.setenv("SLACK_API_URL", deps.settings.slack_api_url)
 
-    status = await asyncio.to_thread(main, ["import", str(source)])
+    status = await asyncio.to_thread(main, ["import", str(source)], clock=deps.clock)
 
     out = capsys.readouterr().out
     assert status == 0 and "2 created" in out, out
@@ -93,7 +93,7 @@ async def test_a_refused_token_stops_serve_with_one_line(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret-value")
     monkeypatch.setenv("SLACK_API_URL", deps.settings.slack_api_url)
 
-    status = await asyncio.to_thread(main, ["serve", "--port", "0"])
+    status = await asyncio.to_thread(main, ["serve", "--port", "0"], clock=deps.clock)
 
     err = capsys.readouterr().err
     assert status == 2

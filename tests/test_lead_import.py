@@ -1,20 +1,18 @@
 """`leadloop import`: CRM exports in, rejected rows beside the file, dry runs store nothing."""
 
-import asyncio
 import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.deps import Deps
 from handlers.crm_files import map_columns
 from handlers.lead_import import progress_line
 from handlers.lead_intake import Dropped, LeadDraft, ReadRules, Rejection, parse_lead
 from storage.models import Lead
 from tests.factories import OTHER_TEAM, TEAM
-from tests.helpers import all_rows, count_rows, seed_campaign, seed_team
+from tests.helpers import all_rows, count_rows, run_cli, seed_campaign, seed_team
 
 HUBSPOT = [
     ["Record ID", "First Name", "Last Name", "Email", "Company Name", "Lead Status"]
@@ -34,22 +32,13 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-async def leadloop(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
-    status = await asyncio.to_thread(main, list(args))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 async def test_a_hubspot_export_imports_with_rejects_and_warnings_written_beside_it(
     deps: Deps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await seed_campaign(deps, TEAM, "fall")
     source = write_csv(tmp_path / "hubspot.csv", HUBSPOT)
 
-    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    status, out, _err = await run_cli(deps, monkeypatch, capsys, "import", str(source))
 
     assert status == 0
     assert "4 created, 0 updated, 0 unchanged, 2 rejected" in out
@@ -81,7 +70,7 @@ async def test_a_hubspot_export_imports_with_rejects_and_warnings_written_beside
         ("5", "status", "Sleeping"),
     ]
 
-    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    status, out, _err = await run_cli(deps, monkeypatch, capsys, "import", str(source))
     assert "0 created, 0 updated, 4 unchanged, 2 rejected" in out
     assert await count_rows(deps, Lead) == 4
 
@@ -98,7 +87,7 @@ async def test_a_dry_run_of_a_salesforce_export_stores_nothing(
     ]
     source = write_csv(tmp_path / "salesforce.csv", rows)
 
-    status, out, _err = await leadloop(
+    status, out, _err = await run_cli(
         deps, monkeypatch, capsys, "import", str(source), "--team", TEAM, "--dry-run"
     )
 
@@ -107,7 +96,7 @@ async def test_a_dry_run_of_a_salesforce_export_stores_nothing(
     assert await count_rows(deps, Lead) == 0
     assert not (tmp_path / "salesforce.rejected.csv").exists()
 
-    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    status, out, _err = await run_cli(deps, monkeypatch, capsys, "import", str(source))
     assert status == 2 and await count_rows(deps, Lead) == 0  # two workspaces: --team needed
 
 
@@ -132,7 +121,7 @@ async def test_a_file_that_cannot_be_imported_stores_nothing(
     source = tmp_path / "leads.csv"
     source.write_bytes(content)
 
-    status, _out, err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    status, _out, err = await run_cli(deps, monkeypatch, capsys, "import", str(source))
 
     assert status == 2 and words in err and err.count("\n") == 1
     assert await count_rows(deps, Lead) == 0
@@ -170,7 +159,7 @@ async def test_a_value_the_database_cannot_store_is_dropped_from_its_row_alone(
     rows = [["email", "name"], ["ada@example.com", "Ada"], ["nul@example.com", "Nul\x00l"]]
     source = write_csv(tmp_path / "leads.csv", rows + [["grace@example.com", "Grace"]])
 
-    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    status, out, _err = await run_cli(deps, monkeypatch, capsys, "import", str(source))
 
     assert status == 0 and "3 created, 0 updated, 0 unchanged, 0 rejected" in out
     names = {lead.email: lead.name for lead in await all_rows(deps, Lead)}

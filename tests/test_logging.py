@@ -1,10 +1,12 @@
 """Tokens, secrets and signatures never reach a log line."""
 
+import io
 import logging
+import sys
 
 import pytest
 
-from bot.logging import RedactingFilter
+from bot.logging import RedactingFilter, configure_logging
 
 
 def test_filter_masks_tokens_signatures_bearers_and_known_secrets() -> None:
@@ -33,3 +35,21 @@ def test_exception_text_is_masked(caplog: pytest.LogCaptureFixture) -> None:
     except RuntimeError:
         logger.exception("boom")
     assert "xapp-1-A0-secret" not in caplog.text
+
+
+def test_log_lines_follow_stderr_after_the_stream_they_started_on_is_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CLI sets logging up once; whoever swaps stderr later (pytest's capture, a daemon
+    manager) must not leave the handler writing into a closed file."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("INFO")
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("after-close").info("still heard")
+    assert "still heard" in second.getvalue()
+    assert "Logging error" not in second.getvalue()

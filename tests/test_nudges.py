@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
+from bot.clock import ManualClock
 from bot.demo.slack_standin import SlackStandIn, block_kit_errors
 from bot.deps import Deps
 from handlers.views import ids
@@ -163,11 +164,14 @@ async def test_a_broken_button_changes_nothing(
 
 
 def test_nudge_dry_run_prints_and_sends_nothing(
-    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clock: ManualClock,
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert main(["migrate"]) == 0
-    assert main(["nudge", "--now", "--dry-run"]) == 0
+    assert main(["nudge", "--now", "--dry-run"], clock=clock) == 0
     assert "No teams yet." in capsys.readouterr().out
-    assert main(["digest", "--now", "--json", "--team", "T0NOPE"]) == 2
+    assert main(["digest", "--now", "--json", "--team", "T0NOPE"], clock=clock) == 2
     assert "no team 'T0NOPE'" in capsys.readouterr().err

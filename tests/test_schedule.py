@@ -179,7 +179,7 @@ async def test_serve_wiring_schedules_every_team_and_can_reschedule_one(
 ) -> None:
     await add_team(berlin)
     await add_team(berlin, "T0OTHER")
-    scheduler = Scheduler()
+    scheduler = Scheduler(berlin.clock)
     jobs = ScheduledJobs(scheduler, berlin, job_client(berlin), sleep=no_sleep)
     await jobs.start()
     try:

@@ -28,7 +28,7 @@ async def test_an_admin_moves_the_digest_and_the_scheduler_follows_at_once(
     deps: Deps, standin: SlackStandIn
 ) -> None:
     await add_team(deps)
-    scheduler = Scheduler()
+    scheduler = Scheduler(deps.clock)
     jobs = ScheduledJobs(scheduler, deps, job_client(deps), sleep=no_sleep)
     await jobs.start()
     try:

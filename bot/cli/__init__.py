@@ -7,22 +7,25 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
 
-from bot.app import build_socket_handler
+from bot.app import SocketRefused, build_socket_handler, connect_socket
 from bot.channel_defaults import resolve_default_channels
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
 from bot.deps import Deps
 from bot.installation import InstallationError, install_workspace
 from bot.logging import configure_logging
 from bot.serving import prepare_served_app
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import HINTS, Settings, SettingsError, load_settings
 from bot.slack_client import build_client
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import (
@@ -32,7 +35,7 @@ from handlers.lead_import import (
     progress_line,
     summary_lines,
 )
-from storage.db import create_engine, create_sessions, is_reachable
+from storage.db import create_engine, create_sessions, unreachable_because
 from storage.migrate import current_revisions, head_revisions, upgrade
 
 logger = logging.getLogger("leadloop")
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadloop", description="leadloop: the sales and marketing feedback loop, in Slack."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('leadloop')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve Slack requests over HTTP (or Socket Mode)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -102,11 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     data_out.add_argument("--until", help="up to, not including, this date or time")
     data_out.add_argument("--team", help="Slack workspace id, when leadloop serves several")
     data_out.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    data_out.add_argument(
+        "--excel", action="store_true", help="start with a UTF-8 BOM, so Excel reads accents"
+    )
 
     digest = commands.add_parser("digest", help="the weekly digest, on demand")
-    digest.add_argument(
-        "--now", action="store_true", required=True, help="cover the 7 days ending now"
-    )
+    _when(digest, now="cover the 7 days ending now", at="cover the 7 days ending then")
     digest.add_argument("--team", help="only this Slack team id (default: every team)")
     digest.add_argument("--dry-run", action="store_true", help="print it instead of posting it")
     digest.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -114,9 +119,19 @@ def _parser() -> argparse.ArgumentParser:
         "--chart", type=Path, metavar="FILE.png", help="with --dry-run: write the goals chart here"
     )
     nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
-    nudge.add_argument("--now", action="store_true", required=True, help="send them now")
+    _when(nudge, now="the nudges due now", at="the nudges due then")
     nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
+    nudge.add_argument("--json", action="store_true", help="print who would be nudged as JSON")
     return parser
+
+
+def _when(command: argparse.ArgumentParser, *, now: str, at: str) -> None:
+    """--now or --at ISO-TIME: the moment a job command computes as of."""
+    when = command.add_mutually_exclusive_group(required=True)
+    when.add_argument("--now", action="store_true", help=now)
+    when.add_argument(
+        "--at", metavar="ISO-TIME", help=f"{at} (ISO 8601 such as 2026-11-30T09:00Z; UTC if naive)"
+    )
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -130,22 +145,29 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
-def _build_deps(settings: Settings) -> Deps:
+def _build_deps(settings: Settings, clock: Clock) -> Deps:
     engine = create_engine(settings.database_url)
     return Deps(
         settings=settings,
         engine=engine,
         sessions=create_sessions(engine),
-        clock=SystemClock(),
+        clock=clock,
         slack=_job_client(settings) if settings.slack_bot_token is not None else None,
     )
 
 
-async def _check_database(deps: Deps) -> None:
-    if not await is_reachable(deps.engine):
+async def _reach_database(deps: Deps) -> None:
+    reason = await unreachable_because(deps.engine)
+    if reason is not None:
+        shown = make_url(deps.settings.database_url).render_as_string(hide_password=True)
         raise StartupError(
-            "the database at DATABASE_URL is not reachable: check the URL and that it is running."
+            f"cannot reach the database at {shown} ({reason}): start it, or set DATABASE_URL "
+            f"to one that is running ({HINTS['DATABASE_URL']})."
         )
+
+
+async def _check_database(deps: Deps) -> None:
+    await _reach_database(deps)
     current, heads = await current_revisions(deps.engine), head_revisions()
     if current != heads:
         at = ", ".join(sorted(current)) or "empty"
@@ -155,11 +177,10 @@ async def _check_database(deps: Deps) -> None:
         )
 
 
-async def _migrate(settings: Settings) -> None:
-    deps = _build_deps(settings)
+async def _migrate(settings: Settings, clock: Clock) -> None:
+    deps = _build_deps(settings, clock)
     try:
-        if not await is_reachable(deps.engine):
-            raise StartupError("the database at DATABASE_URL is not reachable.")
+        await _reach_database(deps)
         before = await current_revisions(deps.engine)
         await upgrade(deps.engine)
         after = await current_revisions(deps.engine)
@@ -171,11 +192,11 @@ async def _migrate(settings: Settings) -> None:
         print(f"Database migrated to {', '.join(sorted(after))}.")
 
 
-async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     if args.socket:
         settings.require("SLACK_APP_TOKEN")
-    deps = _build_deps(settings)
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
         settings = await resolve_default_channels(settings, _job_client(settings))
@@ -192,7 +213,10 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             socket = build_socket_handler(
                 served.bolt_app, settings.slack_app_token.get_secret_value()
             )
-            await socket.connect_async()
+            try:
+                await connect_socket(socket)
+            except SocketRefused as exc:
+                raise StartupError(str(exc)) from None
             logger.info("connected to Slack over Socket Mode")
             try:
                 await server.serve()
@@ -218,8 +242,8 @@ def _preview(path: str) -> None:
     print(render_message(payload, color=sys.stdout.isatty()))
 
 
-async def _ready_deps(settings: Settings) -> Deps:
-    deps = _build_deps(settings)
+async def _ready_deps(settings: Settings, clock: Clock) -> Deps:
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
     except StartupError:
@@ -240,8 +264,8 @@ async def _workspace(deps: Deps, team: str | None) -> str | None:
     return await install_workspace(deps)
 
 
-async def _import(settings: Settings, args: argparse.Namespace) -> None:
-    deps = await _ready_deps(settings)
+async def _import(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
+    deps = await _ready_deps(settings, clock)
     try:
         options = ImportOptions(
             team=await _workspace(deps, args.team),
@@ -261,12 +285,13 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
     print("\n".join(summary_lines(summary, args.file.name, dry_run=args.dry_run)))
 
 
-async def _export(settings: Settings, args: argparse.Namespace) -> None:
+async def _export(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     options = {
         "since": parse_moment(args.since) if args.since else None,
         "until": parse_moment(args.until) if args.until else None,
+        "excel": args.excel,
     }
-    deps = await _ready_deps(settings)
+    deps = await _ready_deps(settings, clock)
     try:
         options["team"] = await _workspace(deps, args.team)
         if args.output is None:
@@ -285,16 +310,26 @@ def _job_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+def _moment(text: str) -> datetime:
+    try:
+        return parse_moment(text)
+    except ExportRefused:
+        raise StartupError(
+            f"--at needs an ISO 8601 time such as 2026-11-30T09:00Z, not {text!r}."
+        ) from None
+
+
+async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     if getattr(args, "chart", None) is not None:
         if not args.dry_run:
             raise StartupError("--chart writes the chart of a dry run: add --dry-run.")
         if not args.chart.parent.is_dir():
             raise StartupError(f"cannot write the chart: no folder {args.chart.parent}.")
-    posts = not (args.dry_run or getattr(args, "json", False))
+    at = _moment(args.at) if args.at else clock.now()
+    posts = not (args.dry_run or args.json)
     if posts:
         settings.require("SLACK_BOT_TOKEN")
-    deps = _build_deps(settings)
+    deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
         client = _job_client(settings) if posts else None
@@ -308,12 +343,18 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
                     team=args.team,
                     dry_run=args.dry_run,
                     as_json=args.json,
+                    at=at,
                     color=sys.stdout.isatty(),
                     chart=args.chart,
                 )
             else:
                 output = await nudge_now(
-                    deps, client, dry_run=args.dry_run, color=sys.stdout.isatty()
+                    deps,
+                    client,
+                    dry_run=args.dry_run,
+                    as_json=args.json,
+                    at=at,
+                    color=sys.stdout.isatty(),
                 )
         except UnknownTeam as exc:
             raise StartupError(str(exc)) from None
@@ -323,9 +364,11 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     return output.status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run the command line; returns the exit status. Tests pass a clock; people get the
+    system's."""
     args = _parser().parse_args(argv)
+    clock = clock or SystemClock()
     if args.command == "demo":
         configure_logging("WARNING")
         asyncio.run(run_demo(sys.stdout, interactive=args.interactive))
@@ -341,16 +384,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, _secrets(settings))
         if args.command == "migrate":
-            asyncio.run(_migrate(settings))
+            asyncio.run(_migrate(settings, clock))
         elif args.command == "import":
-            asyncio.run(_import(settings, args))
+            asyncio.run(_import(settings, args, clock))
         elif args.command == "export":
-            asyncio.run(_export(settings, args))
+            asyncio.run(_export(settings, args, clock))
 
         elif args.command in ("digest", "nudge"):
-            return asyncio.run(_run_job(settings, args))
+            return asyncio.run(_run_job(settings, args, clock))
         else:
-            asyncio.run(_serve(settings, args))
+            asyncio.run(_serve(settings, args, clock))
     except (SettingsError, StartupError, InstallationError, ImportRefused, ExportRefused) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2

@@ -1,9 +1,12 @@
-"""`leadloop digest --now` and `leadloop nudge --now`: the jobs on demand, printed for the CLI."""
+"""`leadloop digest` and `leadloop nudge`: the jobs on demand, now or as of a given moment,
+posted, printed, or as JSON figures."""
 
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -15,6 +18,7 @@ from handlers.views.nudge_blocks import render_nudge, render_ownerless
 from jobs.digest import digest_figures, goal_trend, post_digest
 from jobs.nudges import plan_nudges, post_nudges
 from jobs.post_once import Outcome
+from storage.nudges import Nudge
 from storage.schedules import week_ending
 from storage.teams import list_teams
 
@@ -49,14 +53,16 @@ async def digest_now(
     team: str | None,
     dry_run: bool,
     as_json: bool,
+    at: datetime | None = None,
     color: bool = False,
     chart: Path | None = None,
 ) -> CommandOutput:
-    """The digest for the seven days ending now, per team: posted, rendered, or as figures.
+    """The digest for the seven days ending at `at` (default now), per team: posted,
+    rendered, or as figures.
 
     With chart (and dry_run), each team's goals chart is written there as PNG too.
     """
-    now = deps.clock.now()
+    now = at or deps.clock.now()
     figures_by_team, rendered, status = {}, [], 0
     teams = await _teams(deps, team)
     for team_id in teams:
@@ -101,16 +107,23 @@ def chart_path(chart: Path, team_id: str, *, several: bool) -> Path:
 
 
 async def nudge_now(
-    deps: Deps, client: AsyncWebClient | None, *, dry_run: bool, color: bool = False
+    deps: Deps,
+    client: AsyncWebClient | None,
+    *,
+    dry_run: bool,
+    as_json: bool = False,
+    at: datetime | None = None,
+    color: bool = False,
 ) -> CommandOutput:
-    """Today's nudges for every team, sent now (or, dry, shown)."""
-    now = deps.clock.now()
-    lines, status = [], 0
+    """The nudges due at `at` (default now) for every team: sent, shown, or as JSON."""
+    now = at or deps.clock.now()
+    lines, planned, status = [], {}, 0
     for team_id in await _teams(deps, None):
         schedule = await deps.team_settings(team_id)
-        if dry_run or client is None:
+        if dry_run or as_json or client is None:
             async with deps.sessions() as session:
                 plans = await plan_nudges(session, team_id, now=now, schedule=schedule)
+            planned[team_id] = [_nudge_json(plan) for plan in plans]
             for plan in plans:
                 days = schedule.stale_after_days
                 if plan.owner is None:
@@ -134,4 +147,23 @@ async def nudge_now(
         for error in report.errors:
             lines.append(f"{team_id}: not sent: {error}")
             status = 1
+    if as_json:
+        return CommandOutput(json.dumps(planned, indent=2, sort_keys=True))
     return CommandOutput("\n\n".join(lines) or "No teams yet.", status)
+
+
+def _nudge_json(plan: Nudge) -> dict[str, Any]:
+    """One planned nudge as `nudge --json` lists it: the owner, how many, the leads shown."""
+    return {
+        "owner": plan.owner,
+        "total": plan.total,
+        "leads": [
+            {
+                "id": lead.id,
+                "name": lead.name,
+                "email": lead.email,
+                "last_touch_at": lead.last_touch_at.isoformat(),
+            }
+            for lead in plan.leads
+        ],
+    }

@@ -1,4 +1,4 @@
-"""The HTTP app: Slack's requests, health and readiness."""
+"""The HTTP app: Slack's requests, health, readiness and metrics."""
 
 import contextlib
 import json
@@ -17,6 +17,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.deps import Deps
+from bot.metrics_web import RequestMetrics, metrics_routes
 from bot.request_guard import SlackRequestGuard, Verdict
 from bot.slack_envelope import envelope_problem
 from handlers.registry import web_routes
@@ -201,7 +202,9 @@ def build_web_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *web_routes(deps),
+            *metrics_routes(deps),
         ],
         lifespan=lifespan,
     )
-    return BodySizeLimit(app)
+    paths = [route.path for route in app.routes if isinstance(route, Route)]
+    return RequestMetrics(BodySizeLimit(app), paths)

@@ -1,6 +1,7 @@
 """GET /metrics: off unless switched on, behind a bearer token when one is set, and the
 figures move with what the app does (requests, the outbox, Slack's errors, job runs)."""
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_bolt_app
+from bot.clock import ManualClock
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.installation import install_workspace
@@ -40,19 +42,14 @@ async def open_metrics(deps: Deps, standin: SlackStandIn) -> AsyncIterator[Slack
         yield driver
 
 
-class _served:
-    def __init__(self, deps: Deps, standin: SlackStandIn) -> None:
-        self.deps, self.standin = deps, standin
-
-    async def __aenter__(self) -> SlackDriver:
-        await install_workspace(self.deps)
-        app = build_web_app(build_bolt_app(self.deps), self.deps)
-        transport = httpx.ASGITransport(app=app)
-        self.http = httpx.AsyncClient(transport=transport, base_url="http://leadloop.test")
-        return SlackDriver(self.http, self.standin)
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self.http.aclose()
+@contextlib.asynccontextmanager
+async def _served(deps: Deps, standin: SlackStandIn) -> AsyncIterator[SlackDriver]:
+    """Signed requests through the real HTTP app built with these settings."""
+    await install_workspace(deps)
+    app = build_web_app(build_bolt_app(deps), deps)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://leadloop.test") as http:
+        yield SlackDriver(http, standin)
 
 
 async def scrape(driver: SlackDriver, **headers: str) -> str:
@@ -92,14 +89,14 @@ async def test_metrics_name_every_counter_the_operator_watches(open_metrics: Sla
 
 
 async def test_a_signed_slash_command_moves_the_request_counter_and_the_outbox(
-    open_metrics: SlackDriver, deps: Deps
+    open_metrics: SlackDriver, clock: ManualClock
 ) -> None:
     slash = {"route": "/slack/events", "method": "POST", "status": "200"}
     before = await scrape(open_metrics)
     assert sample(before, "leadloop_webhook_outbox_depth") == 0
     response = await open_metrics.command("metrics@acme.com hot")
     assert response.status_code == 200
-    deps.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    clock.advance(timedelta(minutes=5))
 
     after = await scrape(open_metrics)
     counted_requests = "leadloop_http_requests_total"

@@ -22,8 +22,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.deps import Deps
+from bot.metrics import JOB_FAILURES, JOB_RUNS
 from jobs.due_runs import run_due_digest, run_due_nudges
-from jobs.post_once import Sleep
+from jobs.nudges import NudgeReport
+from jobs.post_once import Outcome, PostResult, Sleep
 from storage.schedules import next_fire
 from storage.teams import list_teams
 
@@ -46,6 +48,30 @@ class _Job:
     trigger: BaseTrigger
     args: tuple[Any, ...]
     next_run: datetime
+
+
+RunResult = PostResult | NudgeReport | None
+
+
+async def counted(kind: str, run: Awaitable[RunResult]) -> RunResult:
+    """Await a job's run and count it for /metrics: a run that did nothing is not counted."""
+    try:
+        result = await run
+    except Exception:
+        JOB_RUNS.labels(kind=kind).inc()
+        JOB_FAILURES.labels(kind=kind).inc()
+        raise
+    if result is not None:
+        JOB_RUNS.labels(kind=kind).inc()
+        if _failed(result):
+            JOB_FAILURES.labels(kind=kind).inc()
+    return result
+
+
+def _failed(result: PostResult | NudgeReport) -> bool:
+    if isinstance(result, NudgeReport):
+        return bool(result.errors)
+    return result.outcome is Outcome.FAILED
 
 
 class Scheduler:
@@ -197,8 +223,11 @@ class ScheduledJobs:
     async def digest_due(self, team_id: str) -> None:
         """The digest job: post the due digest, logging whatever goes wrong."""
         try:
-            await run_due_digest(
-                self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+            await counted(
+                "digest",
+                run_due_digest(
+                    self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+                ),
             )
         except Exception:
             logger.exception("the digest job for team %s failed", team_id)
@@ -206,8 +235,11 @@ class ScheduledJobs:
     async def nudges_due(self, team_id: str) -> None:
         """The nudge job: send the due nudges, logging whatever goes wrong."""
         try:
-            await run_due_nudges(
-                self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+            await counted(
+                "nudges",
+                run_due_nudges(
+                    self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+                ),
             )
         except Exception:
             logger.exception("the nudge job for team %s failed", team_id)
@@ -224,11 +256,17 @@ class ScheduledJobs:
         for team_id in team_ids:
             now = self.deps.clock.now()
             try:
-                await run_due_digest(
-                    self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                await counted(
+                    "digest",
+                    run_due_digest(
+                        self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                    ),
                 )
-                await run_due_nudges(
-                    self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                await counted(
+                    "nudges",
+                    run_due_nudges(
+                        self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                    ),
                 )
             except Exception:
                 logger.exception("catching up team %s failed", team_id)

@@ -44,6 +44,8 @@ HINTS: dict[str, str] = {
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
     "LEADLOOP_WEBHOOK_SECRET": "a random string of at least 16 characters (openssl rand -hex 32)",
+    "LEADLOOP_METRICS": "1 to serve GET /metrics to anyone who can reach it, 0 (default) not to",
+    "LEADLOOP_METRICS_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     # The settings a team may override: their hints are in their list.
     **{field.env: field.hint for field in TEAM_SETTING_FIELDS},
 }
@@ -144,6 +146,10 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
     webhook_secret: SecretStr | None = _env("LEADLOOP_WEBHOOK_SECRET", default=None)
+    # GET /metrics: open with LEADLOOP_METRICS=1, for a bearer of the token when one is set,
+    # otherwise not served.
+    metrics_enabled: bool = _env("LEADLOOP_METRICS", default=False)
+    metrics_token: SecretStr | None = _env("LEADLOOP_METRICS_TOKEN", default=None)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -160,7 +166,12 @@ class Settings(BaseSettings):
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("api_token", "webhook_secret", mode="before")
+    @field_validator("metrics_enabled", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: Any) -> Any:
+        return False if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_token", "webhook_secret", "metrics_token", mode="before")
     @classmethod
     def _shared_secret(cls, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):

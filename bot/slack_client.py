@@ -25,6 +25,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import SLACK_API_ERRORS, SLACK_RATE_LIMITED
+
 RATE_LIMIT_RETRIES = 3
 SERVER_ERROR_RETRIES = 3
 CONNECTION_ERROR_RETRIES = 2
@@ -43,9 +45,44 @@ CREATING_METHODS = frozenset(
 )
 
 
+def api_method(request: HttpRequest) -> str:
+    """The Web API method a request calls, such as chat.postMessage."""
+    return urlsplit(request.url).path.rsplit("/", 1)[-1]
+
+
 def creates_something(request: HttpRequest) -> bool:
     """Whether the request calls a Web API method that a repeat would do twice."""
-    return urlsplit(request.url).path.rsplit("/", 1)[-1] in CREATING_METHODS
+    return api_method(request) in CREATING_METHODS
+
+
+class CountingHandler(AsyncRetryHandler):
+    """Counts every failed attempt for /metrics and retries nothing itself.
+
+    The client shows each answer and each lost connection to its handlers in turn; this one
+    goes first, so it sees them all, including the ones a later handler retries.
+    """
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        """Count a 429, a 5xx, an error answer or a lost connection; never ask for a retry."""
+        method = api_method(request)
+        if error is not None:
+            SLACK_API_ERRORS.labels(method=method, error=type(error).__name__).inc()
+        elif response is not None and response.status_code == 429:
+            SLACK_RATE_LIMITED.labels(method=method).inc()
+        elif response is not None and response.status_code >= 500:
+            SLACK_API_ERRORS.labels(method=method, error=f"http_{response.status_code}").inc()
+        elif response is not None and isinstance(response.body, dict):
+            if response.body.get("ok") is False:
+                error_code = str(response.body.get("error", "unknown"))
+                SLACK_API_ERRORS.labels(method=method, error=error_code).inc()
+        return False
 
 
 class ServerErrorRetryHandler(AsyncRetryHandler):
@@ -95,6 +132,7 @@ def build_client(
         token=token,
         base_url=base_url,
         retry_handlers=[
+            CountingHandler(),
             ConnectionErrorRetryHandler(
                 max_retry_count=CONNECTION_ERROR_RETRIES, interval_calculator=backoff
             ),

@@ -1,4 +1,4 @@
-"""The HTTP app: Slack's requests, health and readiness, each request logged in one line."""
+"""The HTTP app: Slack's requests, health, readiness and metrics; one log line a request."""
 
 import contextlib
 import json
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.access_log import AccessLog
 from bot.deps import Deps
+from bot.metrics_web import RequestMetrics, metrics_routes
 from bot.request_guard import SlackRequestGuard, Verdict
 from bot.slack_envelope import envelope_problem
 from handlers.registry import web_routes
@@ -202,7 +203,9 @@ def build_web_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *web_routes(deps),
+            *metrics_routes(deps),
         ],
         lifespan=lifespan,
     )
-    return AccessLog(BodySizeLimit(app))
+    paths = [route.path for route in app.routes if isinstance(route, Route)]
+    return AccessLog(RequestMetrics(BodySizeLimit(app), paths))

@@ -1,6 +1,5 @@
 """`POST /api/leads`: a CRM or marketing-automation webhook hands leads over as JSON."""
 
-import hmac
 import json
 import logging
 from typing import Any
@@ -11,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.deps import Deps
+from handlers.bearer import is_authorised
 from handlers.lead_intake import LeadAnswer, intake_leads, read_rules, tally
 from storage.lead_upsert import UpsertStatus, sole_team_id
 
@@ -22,18 +22,6 @@ MAX_LEADS = 1000
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message}, status_code=status, headers=headers)
-
-
-def is_authorised(header: str | None, token: str) -> bool:
-    """Whether an Authorization header carries exactly `Bearer <token>`, compared in constant time.
-
-    The scheme is case-insensitive (RFC 9110: `bearer` is `Bearer`); nothing is stripped: a
-    padded token is a wrong token.
-    """
-    scheme, space, credentials = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not space:
-        return False
-    return hmac.compare_digest(credentials.encode(), token.encode())
 
 
 def _shape_error(body: Any) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from bot.deps import Deps
+from bot.metrics import JOB_FAILURES, JOB_RUNS
 from storage.outbox import DueEvent, claim_due_events, mark_delivered, mark_failed, prune_delivered
 
 logger = logging.getLogger(__name__)
@@ -98,11 +99,13 @@ class FeedbackWebhook:
 
     async def _deliver(self, event: DueEvent) -> bool:
         error = await self._post(event)
+        JOB_RUNS.labels(kind="webhook").inc()
         now = self._deps.clock.now()
         async with self._deps.sessions.begin() as session:
             if error is None:
                 await mark_delivered(session=session, event_id=event.id, now=now)
                 return True
+            JOB_FAILURES.labels(kind="webhook").inc()
             retry_at = now + retry_delay(event.attempts)
             await mark_failed(session=session, event_id=event.id, retry_at=retry_at, error=error)
         logger.warning(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -164,3 +164,26 @@ async def prune_delivered(*, session: AsyncSession, before: datetime) -> int:
         )
     )
     return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """How many events wait for delivery, and since when the oldest has waited."""
+
+    depth: int
+    oldest_created_at: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        """Seconds the oldest waiting event has waited at now (0 when none waits)."""
+        if self.oldest_created_at is None:
+            return 0.0
+        return max(0.0, (now - self.oldest_created_at).total_seconds())
+
+
+async def outbox_backlog(*, session: AsyncSession) -> OutboxBacklog:
+    """The undelivered events' count and the oldest one's creation time."""
+    statement = select(  # type: ignore[call-overload]
+        func.count(col(WebhookOutbox.id)), func.min(col(WebhookOutbox.created_at))
+    ).where(col(WebhookOutbox.delivered_at).is_(None))
+    depth, oldest = (await session.exec(statement)).one()
+    return OutboxBacklog(depth=int(depth), oldest_created_at=oldest)

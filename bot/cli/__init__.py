@@ -141,6 +141,7 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_app_token,
         settings.api_token,
         settings.webhook_secret,
+        settings.metrics_token,
     )
     return [v.get_secret_value() for v in values if v is not None]
 

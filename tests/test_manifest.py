@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.oauth import BOT_SCOPES, REDIRECT_PATH
 from tests.factories import SlackDriver
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "app.yaml").read_text())
@@ -53,6 +54,7 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
         "im:history",
         "im:write",
     ]
+    assert tuple(MANIFEST["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES  # what Add to Slack asks
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
@@ -60,7 +62,14 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
 def test_subscribed_events_are_the_handled_ones() -> None:
     events = MANIFEST["settings"]["event_subscriptions"]
     assert events["request_url"].endswith("/slack/events")
-    assert events["bot_events"] == ["app_home_opened"]
+    # app_uninstalled, tokens_revoked: an uninstalled workspace's tokens are forgotten and
+    # its jobs stop (handlers.workspace); neither needs a scope.
+    assert events["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+
+
+def test_the_redirect_url_is_the_oauth_flows() -> None:
+    [url] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert url.endswith(REDIRECT_PATH)
 
 
 async def test_every_manifest_command_is_handled(slack: SlackDriver) -> None:

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import build_socket_handler
 from bot.channel_defaults import resolve_default_channels
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
+from bot.cli.purge_command import PurgeRefused, purge_workspace
 from bot.clock import SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
@@ -24,6 +25,7 @@ from bot.logging import configure_logging
 from bot.serving import prepare_served_app
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack_client import build_client
+from bot.workspace_tokens import WorkspaceTokens
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import (
     ImportOptions,
@@ -59,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         help="do not post digests or nudges from this process",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    purge = commands.add_parser(
+        "purge", help="delete all data of a workspace that uninstalled leadloop"
+    )
+    purge.add_argument("--team", required=True, help="the Slack workspace id, such as T0123")
     demo = commands.add_parser(
         "demo", help="play a week of leadloop against a local Slack stand-in (no workspace)"
     )
@@ -124,6 +130,8 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token,
+        settings.slack_client_secret,
+        settings.encryption_key,
         settings.api_token,
         settings.webhook_secret,
     )
@@ -132,13 +140,17 @@ def _secrets(settings: Settings) -> list[str]:
 
 def _build_deps(settings: Settings) -> Deps:
     engine = create_engine(settings.database_url)
-    return Deps(
+    deps = Deps(
         settings=settings,
         engine=engine,
         sessions=create_sessions(engine),
         clock=SystemClock(),
         slack=_job_client(settings) if settings.slack_bot_token is not None else None,
     )
+    if settings.oauth_enabled:
+        # Workspaces added with Add to Slack: each one's own token, from the database.
+        deps = replace(deps, workspace_slack=WorkspaceTokens(deps).client)
+    return deps
 
 
 async def _check_database(deps: Deps) -> None:
@@ -172,17 +184,19 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if not settings.oauth_enabled:
+        settings.require("SLACK_BOT_TOKEN")
+    settings.require("SLACK_SIGNING_SECRET")
     if args.socket:
         settings.require("SLACK_APP_TOKEN")
     deps = _build_deps(settings)
     try:
         await _check_database(deps)
-        settings = await resolve_default_channels(settings, _job_client(settings))
-        deps = replace(deps, settings=settings)
-        served = await prepare_served_app(
-            deps, _job_client(settings), scheduler=not args.no_scheduler
-        )
+        client = _job_client(settings) if settings.slack_bot_token is not None else None
+        if client is not None:
+            settings = await resolve_default_channels(settings, client)
+            deps = replace(deps, settings=settings)
+        served = await prepare_served_app(deps, client, scheduler=not args.no_scheduler)
         config = uvicorn.Config(
             served.web_app, host=args.host, port=args.port, log_config=None, access_log=False
         )
@@ -278,6 +292,14 @@ async def _export(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Exported {written:,} {args.what} rows.", file=sys.stderr)
 
 
+async def _purge(settings: Settings, args: argparse.Namespace) -> None:
+    deps = await _ready_deps(settings)
+    try:
+        print(await purge_workspace(deps, args.team))
+    finally:
+        await deps.engine.dispose()
+
+
 def _job_client(settings: Settings) -> AsyncWebClient:
     assert settings.slack_bot_token is not None
     return build_client(
@@ -292,12 +314,12 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
         if not args.chart.parent.is_dir():
             raise StartupError(f"cannot write the chart: no folder {args.chart.parent}.")
     posts = not (args.dry_run or getattr(args, "json", False))
-    if posts:
+    if posts and not settings.oauth_enabled:
         settings.require("SLACK_BOT_TOKEN")
     deps = _build_deps(settings)
     try:
         await _check_database(deps)
-        client = _job_client(settings) if posts else None
+        client = _job_client(settings) if posts and settings.slack_bot_token else None
         if client is not None:
             deps = replace(deps, settings=await resolve_default_channels(settings, client))
         try:
@@ -346,12 +368,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_import(settings, args))
         elif args.command == "export":
             asyncio.run(_export(settings, args))
-
+        elif args.command == "purge":
+            asyncio.run(_purge(settings, args))
         elif args.command in ("digest", "nudge"):
             return asyncio.run(_run_job(settings, args))
         else:
             asyncio.run(_serve(settings, args))
-    except (SettingsError, StartupError, InstallationError, ImportRefused, ExportRefused) as exc:
+    except (
+        SettingsError,
+        StartupError,
+        InstallationError,
+        ImportRefused,
+        ExportRefused,
+        PurgeRefused,
+    ) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """Add to Slack: the OAuth flow against the fake Slack, tokens encrypted at rest, and every
 request and job of a workspace made with its own token while the first keeps its own."""
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,13 +15,24 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from bot.cli import main
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
+from bot.scheduler import ScheduledJobs
 from bot.serving import ServedApp, prepare_served_app
-from storage.models import Team
+from handlers.workspace import NOT_INSTALLED
+from storage.models import Lead, Team, WorkspaceInstallation
 from tests.conftest import START
 from tests.factories import BOT_TOKEN, OTHER_TEAM, TEAM, SlackDriver
-from tests.helpers import all_rows, job_client, lifespan, no_sleep, with_settings
+from tests.helpers import (
+    add_lead,
+    all_rows,
+    count_rows,
+    job_client,
+    lifespan,
+    no_sleep,
+    with_settings,
+)
 
 CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "oauth-client-secret-0123456789"
@@ -195,3 +207,109 @@ async def test_each_workspace_is_served_with_its_own_token(
         c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == DIGEST_CHANNEL
     ]
     assert [call.token for call in digests] == [token, BOT_TOKEN]
+
+
+async def jobs_gone(jobs: ScheduledJobs, team_id: str, timeout: float = 5.0) -> None:
+    """Wait until the team's jobs are off the scheduler (event listeners run after the ack)."""
+    for _ in range(int(timeout / 0.01)):
+        if not {f"digest:{team_id}", f"nudges:{team_id}"} & jobs.scheduler.names():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the jobs of {team_id} are still scheduled")
+
+
+def workspace_event(event_type: str, team: str, **event: object) -> dict[str, object]:
+    """An Events API envelope of a workspace-level event (no user behind it)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": team,
+        "api_app_id": "A0LEADLOOP",
+        "type": "event_callback",
+        "event_id": f"Ev{event_type}{team}",
+        "event_time": int(START.timestamp()),
+        "event": {"type": event_type, "event_ts": f"{START.timestamp():.6f}", **event},
+    }
+
+
+async def test_an_uninstalled_workspace_gets_no_more_jobs_and_keeps_its_data_until_purged(
+    installing: Installing,
+    standin: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await installing.install(OTHER_TEAM)
+    await add_lead(installing.deps, "Ada", handed_off_at=START, team_id=OTHER_TEAM)
+    jobs = installing.served.jobs
+    assert jobs is not None
+
+    response = await installing.slack.event(workspace_event("app_uninstalled", OTHER_TEAM))
+
+    assert response.status_code == 200
+    await jobs_gone(jobs, OTHER_TEAM)
+    assert {f"digest:{TEAM}", f"nudges:{TEAM}"} <= jobs.scheduler.names()
+    assert await all_rows(installing.deps, WorkspaceInstallation) == []
+    [gone] = [t for t in await all_rows(installing.deps, Team) if t.team_id == OTHER_TEAM]
+    assert gone.uninstalled_at == START
+    assert await count_rows(installing.deps, Lead) == 1  # kept
+    await jobs.sweep()  # another process's sweep does not bring it back
+    assert f"digest:{OTHER_TEAM}" not in jobs.scheduler.names()
+    refused = await installing.slack.command("help", team=OTHER_TEAM)
+    assert refused.json()["text"] == NOT_INSTALLED
+
+    monkeypatch.setenv("DATABASE_URL", installing.deps.settings.database_url)
+    assert await asyncio.to_thread(main, ["purge", "--team", TEAM]) == 2
+    assert "still has leadloop installed" in capsys.readouterr().err
+    assert await asyncio.to_thread(main, ["purge", "--team", OTHER_TEAM]) == 0
+    assert "1 leads" in capsys.readouterr().out
+    assert [t.team_id for t in await all_rows(installing.deps, Team)] == [TEAM]
+    assert await count_rows(installing.deps, Lead) == 0
+
+
+async def test_a_revoked_bot_token_uninstalls_and_a_new_install_brings_it_back(
+    installing: Installing, standin: SlackStandIn
+) -> None:
+    await installing.install(OTHER_TEAM)
+    jobs = installing.served.jobs
+    assert jobs is not None
+
+    user_only = workspace_event("tokens_revoked", OTHER_TEAM, tokens={"oauth": [INSTALLER]})
+    await installing.slack.event(user_only)
+    bot = workspace_event("tokens_revoked", OTHER_TEAM, tokens={"bot": ["U0BOT"]})
+    await installing.slack.event(bot | {"event_id": "Ev2"})
+    await jobs_gone(jobs, OTHER_TEAM)
+    [team] = [t for t in await all_rows(installing.deps, Team) if t.team_id == OTHER_TEAM]
+    assert team.uninstalled_at is not None
+
+    token = await installing.install(OTHER_TEAM)
+
+    assert f"digest:{OTHER_TEAM}" in jobs.scheduler.names()
+    await installing.slack.command("", team=OTHER_TEAM)
+    [opened] = await standin.wait_for("views.open", 1)
+    assert opened.token == token
+
+
+async def test_a_rotating_token_is_refreshed_before_it_expires(
+    installing: Installing, standin: SlackStandIn
+) -> None:
+    first = await installing.install(OTHER_TEAM, rotating=True)
+    stored_before = await raw_tokens(installing.deps, OTHER_TEAM)
+    assert first not in stored_before[0] and stored_before[1] is not None
+    assert not stored_before[1].startswith("xoxe-")
+
+    await installing.slack.command("", team=OTHER_TEAM)  # 12 hours left: no rotation
+    installing.deps.clock.advance(timedelta(hours=11, minutes=40))  # type: ignore[attr-defined]
+    await installing.slack.command("", team=OTHER_TEAM)
+    await installing.slack.command("", team=OTHER_TEAM)  # the new token is fresh
+
+    opened = await standin.wait_for("views.open", 3)
+    refreshes = [
+        c
+        for c in standin.calls_to("oauth.v2.access")
+        if c.params.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) == 1
+    second = refreshes[0].response["access_token"]
+    assert [call.token for call in opened] == [first, second, second]
+    stored_after = await raw_tokens(installing.deps, OTHER_TEAM)
+    assert second not in stored_after[0]
+    assert installing.deps.settings.token_cipher().decrypt(stored_after[0]) == second

@@ -13,6 +13,7 @@ the app's sessions; the state's lifetime follows the injected clock.
 import logging
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urljoin
 
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.async_callback_options import (
@@ -170,6 +171,8 @@ def build_oauth_flow(deps: Deps, tokens: WorkspaceTokens) -> AsyncOAuthFlow:
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
         redirect_uri=f"{settings.public_url}{REDIRECT_PATH}",
+        # Slack's own page, or GovSlack's (or a stand-in's) when SLACK_API_URL points there.
+        authorization_url=urljoin(settings.slack_api_url, "../oauth/v2/authorize"),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         installation_store=DatabaseInstallationStore(deps, settings.token_cipher()),

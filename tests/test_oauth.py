@@ -4,7 +4,7 @@ request and job of a workspace made with its own token while the first keeps its
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -38,6 +38,7 @@ CLIENT_ID = "1234567890.0987654321"
 CLIENT_SECRET = "oauth-client-secret-0123456789"
 INSTALLER = "U0INSTALLER"
 DIGEST_CHANNEL = "C0DIGEST"
+API_TOKEN = "lead-api-token-0123456789abcdef"
 # Monday 30 November 2026, just after the default digest time (mon 09:00 UTC).
 DIGEST_TIME = datetime(2026, 11, 30, 9, 5, tzinfo=START.tzinfo)
 
@@ -56,7 +57,8 @@ class Installing:
         """Open the Add to Slack page and return the state its button carries."""
         page = await self.browser.get("/slack/install")
         assert page.status_code == 200 and "Add to Slack" in page.text
-        [href] = re.findall(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text)
+        [href] = re.findall(r'href="([^"]+/oauth/v2/authorize\?[^"]+)"', page.text)
+        assert href.startswith(self.standin.origin)  # Slack's page, by SLACK_API_URL
         query = parse_qs(urlsplit(unescape(href)).query)
         assert query["client_id"] == [CLIENT_ID]
         assert query["redirect_uri"] == ["https://leadloop.test/slack/oauth_redirect"]
@@ -79,8 +81,12 @@ class Installing:
         return token
 
 
-@pytest.fixture
-async def installing(deps: Deps, standin: SlackStandIn) -> AsyncIterator[Installing]:
+@pytest.fixture(params=["beside"])
+async def installing(
+    deps: Deps, standin: SlackStandIn, request: pytest.FixtureRequest
+) -> AsyncIterator[Installing]:
+    """Add to Slack beside the bot token's workspace (TEAM), or (param "alone") without one."""
+    alone = request.param == "alone"
     oauth = with_settings(
         deps,
         slack_client_id=CLIENT_ID,
@@ -88,9 +94,13 @@ async def installing(deps: Deps, standin: SlackStandIn) -> AsyncIterator[Install
         public_url="https://leadloop.test",
         encryption_key=SecretStr(Fernet.generate_key().decode()),
         digest_channels=(DIGEST_CHANNEL,),
+        api_token=SecretStr(API_TOKEN),
+        **({"slack_bot_token": None, "team_id": None} if alone else {}),
     )
+    if alone:
+        oauth = replace(oauth, slack=None)
     standin.oauth_client(CLIENT_ID, CLIENT_SECRET)
-    served = await prepare_served_app(oauth, job_client(deps))
+    served = await prepare_served_app(oauth, None if alone else job_client(deps))
     assert served.jobs is not None
     served.jobs.sleep = no_sleep
     transport = httpx.ASGITransport(app=served.web_app)
@@ -313,3 +323,27 @@ async def test_a_rotating_token_is_refreshed_before_it_expires(
     stored_after = await raw_tokens(installing.deps, OTHER_TEAM)
     assert second not in stored_after[0]
     assert installing.deps.settings.token_cipher().decrypt(stored_after[0]) == second
+
+
+@pytest.mark.parametrize("installing", ["alone"], indirect=True)
+async def test_without_a_bot_token_only_installed_workspaces_are_served(
+    installing: Installing, standin: SlackStandIn
+) -> None:
+    assert installing.served.team_id is None
+    token = await installing.install(OTHER_TEAM)
+    standin.add_user("U0ADA", email="ada@example.com")
+
+    refused = await installing.slack.command("help", team=TEAM)
+    await installing.slack.command("", team=OTHER_TEAM)
+    leads = await installing.browser.post(
+        "/api/leads",
+        json=[{"email": "lead@example.com", "owner": "ada@example.com", "team_id": OTHER_TEAM}],
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+    )
+
+    assert refused.json()["text"] == NOT_INSTALLED
+    assert [call.token for call in await standin.wait_for("views.open", 1)] == [token]
+    assert leads.json()["created"] == 1, leads.text
+    assert tokens_of(standin, "users.lookupByEmail") == [token]
+    [lead] = await all_rows(installing.deps, Lead)
+    assert (lead.team_id, lead.owner) == (OTHER_TEAM, "U0ADA")

@@ -184,7 +184,9 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    if not settings.oauth_enabled:
+    if settings.oauth_enabled:
+        settings.require("LEADLOOP_PUBLIC_URL", "LEADLOOP_ENCRYPTION_KEY")
+    else:
         settings.require("SLACK_BOT_TOKEN")
     settings.require("SLACK_SIGNING_SECRET")
     if args.socket:

@@ -170,7 +170,7 @@ def build_oauth_flow(deps: Deps, tokens: WorkspaceTokens) -> AsyncOAuthFlow:
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
-        redirect_uri=f"{settings.public_url}{REDIRECT_PATH}",
+        redirect_uri=f"{str(settings.public_url).rstrip('/')}{REDIRECT_PATH}",
         # Slack's own page, or GovSlack's (or a stand-in's) when SLACK_API_URL points there.
         authorization_url=urljoin(settings.slack_api_url, "../oauth/v2/authorize"),
         install_path=INSTALL_PATH,

@@ -86,6 +86,17 @@ def _optional_id(value: Any, pattern: re.Pattern[str], problem: str) -> str | No
     return value.strip()
 
 
+def _given(value: Any) -> str | None:
+    """A text setting as given (a secret's value too), stripped; None when blank or unset."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value.strip()
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line fit for the terminal."""
 
@@ -183,42 +194,24 @@ class Settings(BaseSettings):
     @field_validator("api_token", "webhook_secret", mode="before")
     @classmethod
     def _shared_secret(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
+        text = _given(value)
+        if text is not None and len(text) < MIN_SECRET_LENGTH:
             raise ValueError("too short")
-        return value.strip()
+        return text
 
     @field_validator("encryption_key", mode="before")
     @classmethod
     def _fernet_keys(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if not isinstance(value, str):
-            raise ValueError("not a key")
-        return ",".join(read_keys(value))
+        text = _given(value)
+        return None if text is None else ",".join(read_keys(text))
 
-    @field_validator("public_url", mode="before")
+    @field_validator("feedback_webhook_url", "public_url", mode="before")
     @classmethod
-    def _public_url(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+\S*$", value.strip()):
+    def _http_url(cls, value: Any) -> Any:
+        text = _given(value)
+        if text is not None and not re.match(r"^https?://[^/\s]+\S*$", text):
             raise ValueError("not an http(s) URL")
-        return value.strip().rstrip("/")
-
-    @field_validator("feedback_webhook_url", mode="before")
-    @classmethod
-    def _webhook_url(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+\S*$", value.strip()):
-            raise ValueError("not an http(s) URL")
-        return value.strip()
+        return text
 
     @field_validator("slack_api_url")
     @classmethod

@@ -10,6 +10,7 @@ uninstall at once.
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -70,13 +71,46 @@ class WorkspaceTokens:
             self._env_team_id = await token_workspace(self._settings, self._deps.slack)
         return self._env_team_id
 
-    async def _fresh(self, bot: InstalledBot) -> str:
-        """The bot's token, exchanged for a new one first if it expires within ROTATE_BEFORE."""
-        now = self._deps.clock.now()
+    def _due(self, bot: InstalledBot) -> bool:
+        """Whether the bot's token rotates and has less than ROTATE_BEFORE left."""
         expires_at = bot.bot_token_expires_at
-        if bot.bot_refresh_token is None or expires_at is None or expires_at - now > ROTATE_BEFORE:
+        if bot.bot_refresh_token is None or expires_at is None:
+            return False
+        return expires_at - self._deps.clock.now() <= ROTATE_BEFORE
+
+    async def _fresh(self, bot: InstalledBot) -> str:
+        """The bot's token, exchanged for a new one first if it is due.
+
+        The exchange happens with the installation's row locked and read again, so when
+        several processes find the token due at once, one rotates and the others take the
+        new token (each refresh token is good for one exchange).
+        """
+        if not self._due(bot):
             return bot.bot_token
-        assert self._cipher is not None and self._settings.slack_client_secret is not None
+        assert self._cipher is not None
+        async with self._deps.sessions.begin() as session:
+            locked = await find_installation(
+                session=session, team_id=bot.team_id, cipher=self._cipher, lock=True
+            )
+            if locked is None or not self._due(locked):
+                return locked.bot_token if locked is not None else bot.bot_token
+            answer = await self._refresh(locked)
+            if answer is None:
+                return locked.bot_token
+            await save_rotated_tokens(
+                session=session,
+                team_id=bot.team_id,
+                cipher=self._cipher,
+                bot_token=answer["access_token"],
+                refresh_token=answer["refresh_token"],
+                expires_at=self._deps.clock.now() + timedelta(seconds=int(answer["expires_in"])),
+            )
+        logger.info("rotated the bot token of workspace %s", bot.team_id)
+        return str(answer["access_token"])
+
+    async def _refresh(self, bot: InstalledBot) -> dict[str, Any] | None:
+        """Slack's new token for the bot's refresh token, or None (logged) if it refused."""
+        assert self._settings.slack_client_secret is not None
         try:
             answer = await self._oauth_client.oauth_v2_access(
                 client_id=self._settings.slack_client_id,
@@ -90,15 +124,5 @@ class WorkspaceTokens:
                 bot.team_id,
                 exc.response.get("error"),
             )
-            return bot.bot_token
-        async with self._deps.sessions.begin() as session:
-            await save_rotated_tokens(
-                session=session,
-                team_id=bot.team_id,
-                cipher=self._cipher,
-                bot_token=answer["access_token"],
-                refresh_token=answer["refresh_token"],
-                expires_at=now + timedelta(seconds=int(answer["expires_in"])),
-            )
-        logger.info("rotated the bot token of workspace %s", bot.team_id)
-        return str(answer["access_token"])
+            return None
+        return dict(answer.data) if isinstance(answer.data, dict) else None

@@ -68,10 +68,11 @@ async def save_installation(
 
 
 async def find_installation(
-    *, session: AsyncSession, team_id: str, cipher: TokenCipher
+    *, session: AsyncSession, team_id: str, cipher: TokenCipher, lock: bool = False
 ) -> InstalledBot | None:
-    """The workspace's installed bot with its tokens decrypted, or None."""
-    row = await session.get(WorkspaceInstallation, team_id)
+    """The workspace's installed bot with its tokens decrypted, or None; with lock, its row
+    stays locked (PostgreSQL) until the transaction ends, so one process rotates at a time."""
+    row = await session.get(WorkspaceInstallation, team_id, with_for_update=lock)
     if row is None:
         return None
     return InstalledBot(

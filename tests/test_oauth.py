@@ -20,6 +20,7 @@ from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.scheduler import ScheduledJobs
 from bot.serving import ServedApp, prepare_served_app
+from bot.workspace_tokens import WorkspaceTokens
 from handlers.workspace import NOT_INSTALLED
 from storage.models import Lead, Team, WorkspaceInstallation
 from tests.conftest import START
@@ -347,3 +348,23 @@ async def test_without_a_bot_token_only_installed_workspaces_are_served(
     assert tokens_of(standin, "users.lookupByEmail") == [token]
     [lead] = await all_rows(installing.deps, Lead)
     assert (lead.team_id, lead.owner) == (OTHER_TEAM, "U0ADA")
+
+
+async def test_processes_that_find_the_token_due_at_once_rotate_it_once(
+    installing: Installing, standin: SlackStandIn
+) -> None:
+    if installing.deps.engine.dialect.name != "postgresql":
+        pytest.skip("processes share one database in production: PostgreSQL")
+    await installing.install(OTHER_TEAM, rotating=True)
+    installing.deps.clock.advance(timedelta(hours=11, minutes=45))  # type: ignore[attr-defined]
+    processes = [WorkspaceTokens(installing.deps, env_team_id=TEAM) for _ in range(3)]
+
+    tokens = await asyncio.gather(*(p.bot_token(OTHER_TEAM) for p in processes))
+
+    refreshes = [
+        c
+        for c in standin.calls_to("oauth.v2.access")
+        if c.params.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) == 1
+    assert set(tokens) == {refreshes[0].response["access_token"]}

@@ -137,8 +137,10 @@ def test_add_to_slack_names_the_first_setting_it_misses(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("SLACK_CLIENT_ID", "1234.5678")
-    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret-value")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.startswith("leadloop: SLACK_CLIENT_SECRET is not set")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
     monkeypatch.setenv("LEADLOOP_PUBLIC_URL", "https://leads.example.com")
     # No SLACK_BOT_TOKEN needed with Add to Slack; the key for the stored tokens is.
     assert main(["serve"]) == 2

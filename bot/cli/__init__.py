@@ -184,8 +184,13 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    if settings.oauth_enabled:
-        settings.require("LEADLOOP_PUBLIC_URL", "LEADLOOP_ENCRYPTION_KEY")
+    if settings.slack_client_id is not None or settings.slack_client_secret is not None:
+        settings.require(
+            "SLACK_CLIENT_ID",
+            "SLACK_CLIENT_SECRET",
+            "LEADLOOP_PUBLIC_URL",
+            "LEADLOOP_ENCRYPTION_KEY",
+        )
     else:
         settings.require("SLACK_BOT_TOKEN")
     settings.require("SLACK_SIGNING_SECRET")

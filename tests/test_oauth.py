@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.cli import main
+from bot.cli.job_commands import digest_now
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.scheduler import ScheduledJobs
@@ -368,3 +369,19 @@ async def test_processes_that_find_the_token_due_at_once_rotate_it_once(
     ]
     assert len(refreshes) == 1
     assert set(tokens) == {refreshes[0].response["access_token"]}
+
+
+async def test_digest_now_posts_each_workspace_with_its_own_token(
+    installing: Installing, standin: SlackStandIn
+) -> None:
+    token = await installing.install(OTHER_TEAM)
+    tokens = WorkspaceTokens(installing.deps, env_team_id=TEAM)
+    cli_deps = replace(installing.deps, workspace_slack=tokens.client)
+
+    output = await digest_now(cli_deps, None, team=None, dry_run=False, as_json=False)
+
+    assert output.status == 0, output.text
+    digests = [
+        c for c in standin.calls_to("chat.postMessage") if c.params["channel"] == DIGEST_CHANNEL
+    ]
+    assert sorted(str(call.token) for call in digests) == sorted([token, BOT_TOKEN])

@@ -62,9 +62,11 @@ class WorkspaceTokens:
         token = await self.bot_token(team_id)
         if token is None:
             return None
-        if token not in self._clients:
-            self._clients[token] = build_client(token=token, base_url=self._settings.slack_api_url)
-        return self._clients[token]
+        known = self._clients.get(team_id)
+        if known is None or known.token != token:  # first use, or rotated since
+            known = build_client(token=token, base_url=self._settings.slack_api_url)
+            self._clients[team_id] = known
+        return known
 
     async def _env_team(self) -> str | None:
         if self._env_team_id is None and self._deps.slack is not None:

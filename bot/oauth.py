@@ -90,6 +90,9 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     def __init__(self, deps: Deps, cipher: TokenCipher) -> None:
         self._deps = deps
         self._cipher = cipher
+        # Workspaces installed anew (not re-installed, say for new scopes) whose installer
+        # the success page's callback has yet to welcome.
+        self.to_welcome: set[str] = set()
 
     async def async_save(self, installation: Installation) -> None:
         """Store a workspace's bot from a completed install (an Enterprise Grid org is refused)."""
@@ -110,7 +113,9 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             installer_user_id=installation.user_id,
         )
         async with self._deps.sessions.begin() as session:
-            await save_installation(session=session, bot=bot, cipher=self._cipher, now=now)
+            new = await save_installation(session=session, bot=bot, cipher=self._cipher, now=now)
+        if new:
+            self.to_welcome.add(team_id)
         logger.info("workspace %s installed with Add to Slack", team_id)
 
 
@@ -130,26 +135,35 @@ def _expiry(installation: Installation, now: datetime) -> datetime | None:
 class Installed:
     """What follows a completed install: the jobs scheduled, the installer welcomed."""
 
-    def __init__(self, deps: Deps, tokens: WorkspaceTokens) -> None:
+    def __init__(
+        self, deps: Deps, tokens: WorkspaceTokens, store: DatabaseInstallationStore
+    ) -> None:
         self._deps = deps
         self._tokens = tokens
+        self._store = store
 
     async def success(self, args: AsyncSuccessArgs) -> BoltResponse:
-        """Schedule the workspace, greet the installer, then show Slack's default success page."""
+        """Schedule the workspace, greet the installer of a new install, then show Slack's
+        default success page."""
         team_id = args.installation.team_id
         assert team_id is not None
         if self._deps.on_installation_changed is not None:
             await self._deps.on_installation_changed(team_id)
         installer = args.installation.user_id
+        if team_id in self._store.to_welcome and installer:
+            self._store.to_welcome.discard(team_id)
+            await self._welcome(team_id, installer)
+        return await args.default.success(args)
+
+    async def _welcome(self, team_id: str, installer: str) -> None:
         client = await self._tokens.client(team_id)
-        if client is not None and installer:
+        if client is not None:
             try:
                 await client.chat_postMessage(
                     channel=installer, **welcome_message(installer).as_kwargs()
                 )
             except SlackApiError as exc:
                 logger.warning("could not welcome the installer: %s", exc.response.get("error"))
-        return await args.default.success(args)
 
     async def failure(self, args: AsyncFailureArgs) -> BoltResponse:
         """Log why an install failed (never the code or state), then Slack's failure page."""
@@ -165,7 +179,8 @@ def build_oauth_flow(deps: Deps, tokens: WorkspaceTokens) -> AsyncOAuthFlow:
         "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "LEADLOOP_PUBLIC_URL", "LEADLOOP_ENCRYPTION_KEY"
     )
     assert settings.slack_client_secret is not None
-    installed = Installed(deps, tokens)
+    store = DatabaseInstallationStore(deps, settings.token_cipher())
+    installed = Installed(deps, tokens, store)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
@@ -175,7 +190,7 @@ def build_oauth_flow(deps: Deps, tokens: WorkspaceTokens) -> AsyncOAuthFlow:
         authorization_url=urljoin(settings.slack_api_url, "../oauth/v2/authorize"),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        installation_store=DatabaseInstallationStore(deps, settings.token_cipher()),
+        installation_store=store,
         installation_store_bot_only=True,
         state_store=DatabaseStateStore(deps),
         state_expiration_seconds=int(STATE_LIFETIME.total_seconds()),

@@ -39,8 +39,10 @@ class InstalledBot:
 
 async def save_installation(
     *, session: AsyncSession, bot: InstalledBot, cipher: TokenCipher, now: datetime
-) -> None:
-    """Store the workspace's bot (replacing an earlier install) and mark the team installed."""
+) -> bool:
+    """Store the workspace's bot (replacing an earlier install) and mark the team installed.
+    True if it was not installed until now (new, or back after an uninstall)."""
+    was_installed = await session.get(WorkspaceInstallation, bot.team_id) is not None
     await ensure_team(session=session, team_id=bot.team_id, now=now)
     await session.exec(
         update(Team).where(col(Team.team_id) == bot.team_id).values(uninstalled_at=None)
@@ -65,6 +67,7 @@ async def save_installation(
         update=[name for name in values if name != "team_id"],
     ).values(**values)
     await session.exec(statement)
+    return not was_installed
 
 
 async def find_installation(

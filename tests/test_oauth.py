@@ -158,6 +158,16 @@ async def test_add_to_slack_installs_a_second_workspace_with_its_own_token(
     assert welcome.token == token and welcome.params["channel"] == INSTALLER
     assert "Three steps" in str(welcome.params["blocks"])
 
+    # Installed again (for new scopes, say): the new token is stored, nobody welcomed twice.
+    again = await installing.install(OTHER_TEAM)
+    assert (
+        installing.deps.settings.token_cipher().decrypt(
+            (await raw_tokens(installing.deps, OTHER_TEAM))[0]
+        )
+        == again
+    )
+    assert len(standin.calls_to("chat.postMessage")) == 1
+
 
 async def test_a_forged_state_or_a_replayed_one_installs_nothing(
     installing: Installing, standin: SlackStandIn
@@ -295,6 +305,7 @@ async def test_a_revoked_bot_token_uninstalls_and_a_new_install_brings_it_back(
     token = await installing.install(OTHER_TEAM)
 
     assert f"digest:{OTHER_TEAM}" in jobs.scheduler.names()
+    assert len(standin.calls_to("chat.postMessage")) == 2  # welcomed back
     await installing.slack.command("", team=OTHER_TEAM)
     [opened] = await standin.wait_for("views.open", 1)
     assert opened.token == token

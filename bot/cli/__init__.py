@@ -135,7 +135,8 @@ def _secrets(settings: Settings) -> list[str]:
         settings.api_token,
         settings.webhook_secret,
     )
-    return [v.get_secret_value() for v in values if v is not None]
+    # Each encryption key alone too (the setting may hold several, comma-separated).
+    return [part for v in values if v is not None for part in v.get_secret_value().split(",")]
 
 
 def _build_deps(settings: Settings) -> Deps:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access_log import note_team
 from bot.deps import Deps
 from bot.slack_client import build_client
+from bot.workspace_tokens import WorkspaceTokens
 from handlers.registry import register_all, request_check
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ async def _note_team(
     return await next()
 
 
-def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> AsyncApp:
-    """The Bolt app for this deployment's single workspace token.
+def build_bolt_app(
+    deps: Deps, *, tokens: WorkspaceTokens | None = None, process_before_response: bool = False
+) -> AsyncApp:
+    """The Bolt app, each request with its own workspace's bot token.
 
-    Authorization is local: the configured bot token is used for every request, so no
-    auth.test call sits on the request path (start-up asks it once to learn the workspace,
-    see bot.installation), and requests from workspaces not installed are turned away by
+    Authorization is local: the token comes from the environment (one workspace) or, with
+    tokens, from the workspace's installation (bot.workspace_tokens), so no auth.test call
+    sits on the request path; requests from workspaces not installed are turned away by
     handlers.workspace before any listener runs.
     """
     settings = deps.settings
@@ -66,7 +69,10 @@ def build_bolt_app(deps: Deps, *, process_before_response: bool = False) -> Asyn
     client = build_client(token=None, base_url=settings.slack_api_url)
 
     async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+        bot_token = token
+        if tokens is not None and team_id:
+            bot_token = await tokens.bot_token(team_id)
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
 
     app = AsyncApp(
         client=client,

@@ -26,6 +26,21 @@ class Deps:
     # The Web API with the bot token, for work outside a Slack request (finding people for
     # the lead API, the import and the export); None when no token is configured.
     slack: AsyncWebClient | None = None
+    # The Web API with a given workspace's own token (None when it has none), when leadloop
+    # serves workspaces installed with "Add to Slack"; None: `slack` serves the one workspace.
+    workspace_slack: Callable[[str], Awaitable[AsyncWebClient | None]] | None = None
+    # Called with the team id once a workspace is installed or uninstalled (the scheduler
+    # sets it to start or stop that team's jobs).
+    on_installation_changed: Callable[[str], Awaitable[None]] | None = None
+
+    async def slack_for(
+        self, team_id: str, fallback: AsyncWebClient | None = None
+    ) -> AsyncWebClient | None:
+        """The Web API with the workspace's own bot token (None if it has none); with one
+        workspace, fallback or `slack`."""
+        if self.workspace_slack is not None:
+            return await self.workspace_slack(team_id)
+        return fallback or self.slack
 
     async def team_settings(self, team_id: str) -> TeamSettings:
         """The settings a team runs with, read in a session of their own."""

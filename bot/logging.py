@@ -4,7 +4,8 @@ import logging
 import re
 import sys
 
-_TOKEN_RE = re.compile(r"\b(xox[abposr]|xapp)-[A-Za-z0-9-]+")
+# xoxe-: refresh tokens; a rotating bot token (xoxe.xoxb-…) is caught by its xoxb- part.
+_TOKEN_RE = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _SIGNATURE_RE = re.compile(r"v0=[0-9a-f]{16,}")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
 

@@ -27,7 +27,7 @@ from jobs.due_runs import run_due_digest, run_due_nudges
 from jobs.nudges import NudgeReport
 from jobs.post_once import Outcome, PostResult, Sleep
 from storage.schedules import next_fire
-from storage.teams import list_teams
+from storage.teams import get_team, list_teams
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class ScheduledJobs:
         self,
         scheduler: Scheduler,
         deps: Deps,
-        client: AsyncWebClient,
+        client: AsyncWebClient | None,
         *,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -215,7 +215,15 @@ class ScheduledJobs:
                 await self._catch_up
 
     async def reschedule_team(self, team_id: str) -> None:
-        """(Re)place a team's jobs on its current schedule; call it after its settings change."""
+        """(Re)place a team's jobs on its current schedule, or remove them if it is uninstalled;
+        call it after its settings change and when it is installed or uninstalled."""
+        async with self.deps.sessions() as session:
+            team = await get_team(session=session, team_id=team_id)
+        if team is None or team.uninstalled_at is not None:
+            self.scheduler.remove(f"digest:{team_id}")
+            self.scheduler.remove(f"nudges:{team_id}")
+            logger.info("workspace %s is not installed: no more jobs for it", team_id)
+            return
         schedule = await self.deps.team_settings(team_id)
         self.scheduler.put(f"digest:{team_id}", self.digest_due, schedule.digest_trigger, team_id)
         self.scheduler.put(f"nudges:{team_id}", self.nudges_due, schedule.nudge_trigger, team_id)
@@ -223,10 +231,14 @@ class ScheduledJobs:
     async def digest_due(self, team_id: str) -> None:
         """The digest job: post the due digest, logging whatever goes wrong."""
         try:
+            client = await self.deps.slack_for(team_id, self.client)
+            if client is None:
+                logger.warning("no bot token for workspace %s: its digest is skipped", team_id)
+                return
             await counted(
                 "digest",
                 run_due_digest(
-                    self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+                    self.deps, client, team_id, now=self.deps.clock.now(), sleep=self.sleep
                 ),
             )
         except Exception:
@@ -235,18 +247,28 @@ class ScheduledJobs:
     async def nudges_due(self, team_id: str) -> None:
         """The nudge job: send the due nudges, logging whatever goes wrong."""
         try:
+            client = await self.deps.slack_for(team_id, self.client)
+            if client is None:
+                logger.warning("no bot token for workspace %s: its nudges are skipped", team_id)
+                return
             await counted(
                 "nudges",
                 run_due_nudges(
-                    self.deps, self.client, team_id, now=self.deps.clock.now(), sleep=self.sleep
+                    self.deps, client, team_id, now=self.deps.clock.now(), sleep=self.sleep
                 ),
             )
         except Exception:
             logger.exception("the nudge job for team %s failed", team_id)
 
     async def sweep(self) -> None:
-        """Schedule teams that joined since start-up, and retry digests that failed."""
-        for team_id in await self._team_ids():
+        """Schedule teams that joined since start-up (and drop those that left, also when
+        another process heard of it), and retry digests that failed."""
+        team_ids = await self._team_ids()
+        for name in self.scheduler.names():
+            kind, _, team_id = name.partition(":")
+            if kind in ("digest", "nudges") and team_id not in team_ids:
+                self.scheduler.remove(name)
+        for team_id in team_ids:
             if f"digest:{team_id}" not in self.scheduler.names():
                 await self.reschedule_team(team_id)
             await self.digest_due(team_id)
@@ -256,16 +278,19 @@ class ScheduledJobs:
         for team_id in team_ids:
             now = self.deps.clock.now()
             try:
+                client = await self.deps.slack_for(team_id, self.client)
+                if client is None:
+                    continue
                 await counted(
                     "digest",
                     run_due_digest(
-                        self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                        self.deps, client, team_id, now=now, sleep=self.sleep, log_skipped=True
                     ),
                 )
                 await counted(
                     "nudges",
                     run_due_nudges(
-                        self.deps, self.client, team_id, now=now, sleep=self.sleep, log_skipped=True
+                        self.deps, client, team_id, now=now, sleep=self.sleep, log_skipped=True
                     ),
                 )
             except Exception:

@@ -9,39 +9,57 @@ from starlette.types import ASGIApp
 from bot.app import build_bolt_app
 from bot.deps import Deps
 from bot.installation import install_workspace
+from bot.oauth import build_oauth_flow
 from bot.scheduler import ScheduledJobs, Scheduler
 from bot.web import build_web_app
+from bot.workspace_tokens import WorkspaceTokens
 from jobs.webhook_delivery import lifespan_hooks
 
 
 @dataclass(frozen=True)
 class ServedApp:
-    """The apps to serve, the workspace they serve, and the scheduled jobs (if any)."""
+    """The apps to serve, the bot token's workspace (if any), and the scheduled jobs (if any)."""
 
     web_app: ASGIApp
     bolt_app: AsyncApp
-    team_id: str
+    team_id: str | None
     jobs: ScheduledJobs | None
 
 
 async def prepare_served_app(
-    deps: Deps, client: AsyncWebClient, *, scheduler: bool = True
+    deps: Deps, client: AsyncWebClient | None, *, scheduler: bool = True
 ) -> ServedApp:
     """Install the bot token's workspace, then build the app whose start-up starts the jobs.
 
     The workspace's row exists before the first request and before the scheduler starts, so
     the lead API and the import work at once and its digest and nudges are on the schedule
-    from the first minute.
+    from the first minute. With SLACK_CLIENT_ID and its secret, other workspaces install
+    with Add to Slack and each is served with its own token (client may then be None: no
+    workspace of the environment's own).
     """
-    team_id = await install_workspace(deps, client)
+    team_id = None
+    if client is not None:
+        team_id = await install_workspace(deps, client)
+    tokens = None
+    if deps.settings.oauth_enabled:
+        tokens = WorkspaceTokens(deps, env_team_id=team_id)
+        deps = replace(deps, workspace_slack=tokens.client)
     on_startup, on_shutdown = lifespan_hooks(deps)
     jobs = None
     if scheduler:
         jobs = ScheduledJobs(Scheduler(deps.clock), deps, client)
         on_startup.append(jobs.start)
         on_shutdown.append(jobs.stop)
-        # A settings change in the App Home reschedules that team's jobs at once.
-        deps = replace(deps, on_settings_saved=jobs.reschedule_team)
-    bolt_app = build_bolt_app(deps)
-    web_app = build_web_app(bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown)
+        # A settings change in the App Home, an install or an uninstall reschedules that
+        # team's jobs at once.
+        deps = replace(
+            deps,
+            on_settings_saved=jobs.reschedule_team,
+            on_installation_changed=jobs.reschedule_team,
+        )
+    oauth_flow = build_oauth_flow(deps, tokens) if tokens is not None else None
+    bolt_app = build_bolt_app(deps, tokens=tokens)
+    web_app = build_web_app(
+        bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown, oauth_flow=oauth_flow
+    )
     return ServedApp(web_app=web_app, bolt_app=bolt_app, team_id=team_id, jobs=jobs)

@@ -26,6 +26,7 @@ from storage.team_settings import (
     TeamSettings,
     workspace_settings,
 )
+from storage.token_cipher import TokenCipher, read_keys
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
@@ -35,6 +36,13 @@ HINTS: dict[str, str] = {
     "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information page",
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
+    "SLACK_CLIENT_ID": "the Client ID from your Slack app's Basic Information page",
+    "SLACK_CLIENT_SECRET": "the Client Secret from your Slack app's Basic Information page",
+    "LEADLOOP_PUBLIC_URL": "the https URL Slack reaches leadloop at, such as https://leads.example.com",
+    "LEADLOOP_ENCRYPTION_KEY": (
+        "a Fernet key for the stored Slack tokens (python -c 'from cryptography.fernet "
+        "import Fernet; print(Fernet.generate_key().decode())')"
+    ),
     "DATABASE_URL": "sqlite:///leadloop.db or postgresql://user:password@host:5432/dbname",
     "LEADLOOP_TEAM_ID": "the Slack workspace id of the bot token, such as T0123456789",
     "LEADLOOP_SHARED_CHANNEL": (
@@ -80,6 +88,17 @@ def _optional_id(value: Any, pattern: re.Pattern[str], problem: str) -> str | No
     return value.strip()
 
 
+def _given(value: Any) -> str | None:
+    """A text setting as given (a secret's value too), stripped; None when blank or unset."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value.strip()
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line fit for the terminal."""
 
@@ -114,6 +133,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET", default=None)
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN", default=None)
     slack_api_url: str = _env("SLACK_API_URL", default=SLACK_API_URL)
+    # "Add to Slack" (OAuth v2) for many workspaces; without them, the bot token's one.
+    slack_client_id: str | None = _env("SLACK_CLIENT_ID", default=None)
+    slack_client_secret: SecretStr | None = _env("SLACK_CLIENT_SECRET", default=None)
+    public_url: str | None = _env("LEADLOOP_PUBLIC_URL", default=None)
+    encryption_key: SecretStr | None = _env("LEADLOOP_ENCRYPTION_KEY", default=None)
     database_url: str = _env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
     # The bot token's workspace; when unset, start-up asks Slack (auth.test).
     team_id: str | None = _env("LEADLOOP_TEAM_ID", default=None)
@@ -161,7 +185,14 @@ class Settings(BaseSettings):
             return _digest_channels(value, field.parse)
         return field.parse(value)
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -174,22 +205,24 @@ class Settings(BaseSettings):
     @field_validator("api_token", "webhook_secret", "metrics_token", mode="before")
     @classmethod
     def _shared_secret(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
+        text = _given(value)
+        if text is not None and len(text) < MIN_SECRET_LENGTH:
             raise ValueError("too short")
-        return value.strip()
+        return text
 
-    @field_validator("feedback_webhook_url", mode="before")
+    @field_validator("encryption_key", mode="before")
     @classmethod
-    def _webhook_url(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str) or not re.match(r"^https?://[^/\s]+\S*$", value.strip()):
+    def _fernet_keys(cls, value: Any) -> Any:
+        text = _given(value)
+        return None if text is None else ",".join(read_keys(text))
+
+    @field_validator("feedback_webhook_url", "public_url", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        text = _given(value)
+        if text is not None and not re.match(r"^https?://[^/\s]+\S*$", text):
             raise ValueError("not an http(s) URL")
-        return value.strip()
+        return text
 
     @field_validator("slack_api_url")
     @classmethod
@@ -237,6 +270,17 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, _FIELD_BY_ENV[name]) is None:
                 raise SettingsError(f"{name} is not set: set it to {HINTS[name]}.")
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Whether workspaces install with "Add to Slack" (SLACK_CLIENT_ID and its secret set)."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    def token_cipher(self) -> TokenCipher:
+        """The cipher for stored Slack tokens; SettingsError if LEADLOOP_ENCRYPTION_KEY is unset."""
+        self.require("LEADLOOP_ENCRYPTION_KEY")
+        assert self.encryption_key is not None
+        return TokenCipher(self.encryption_key.get_secret_value().split(","))
 
     @property
     def team_defaults(self) -> TeamSettings:

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltError
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -140,6 +141,26 @@ def slack_endpoint(
     return slack_events
 
 
+def oauth_routes(flow: AsyncOAuthFlow) -> list[Route]:
+    """GET /slack/install (the Add to Slack page) and GET /slack/oauth_redirect (Slack's
+    redirect back, which completes the install)."""
+
+    async def install(request: Request) -> Response:
+        return to_starlette_response(
+            await flow.handle_installation(to_async_bolt_request(request, b""))
+        )
+
+    async def redirect(request: Request) -> Response:
+        return to_starlette_response(
+            await flow.handle_callback(to_async_bolt_request(request, b""))
+        )
+
+    return [
+        Route(flow.install_path, install, methods=["GET"]),
+        Route(flow.redirect_uri_path, redirect, methods=["GET"]),
+    ]
+
+
 async def _job_health(deps: Deps) -> dict[str, Any]:
     """Each scheduled job's latest result per team, so a failing digest is visible."""
     health: dict[str, Any] = {}
@@ -167,8 +188,10 @@ def build_web_app(
     *,
     on_startup: list[Lifespan] | None = None,
     on_shutdown: list[Lifespan] | None = None,
+    oauth_flow: AsyncOAuthFlow | None = None,
 ) -> ASGIApp:
-    """The ASGI app `leadloop serve` runs: Slack events, health, readiness, surfaces' routes."""
+    """The ASGI app `leadloop serve` runs: Slack events, health, readiness, surfaces' routes,
+    and with oauth_flow the Add to Slack pages."""
     secret = deps.settings.slack_signing_secret
     if secret is None:
         raise ValueError("the web app needs SLACK_SIGNING_SECRET")
@@ -204,6 +227,7 @@ def build_web_app(
             Route("/readyz", readyz, methods=["GET"]),
             *web_routes(deps),
             *metrics_routes(deps),
+            *(oauth_routes(oauth_flow) if oauth_flow is not None else []),
         ],
         lifespan=lifespan,
     )

@@ -107,7 +107,7 @@ class Owners:
         found = {email: Owner(person.user_id) for email, person in cached.items()}
         fetched: list[Person] = []
         for email in sorted(emails - set(found)):
-            found[email], person = await self._lookup(email)
+            found[email], person = await self._lookup(team_id, email)
             if person is not None:
                 fetched.append(person)
         if fetched:
@@ -115,10 +115,12 @@ class Owners:
                 await save_people(session=session, team_id=team_id, people=fetched, now=now)
         return found
 
-    async def _lookup(self, email: str) -> tuple[Owner, Person | None]:
-        client = self._deps.slack
+    async def _lookup(self, team_id: str, email: str) -> tuple[Owner, Person | None]:
+        client = await self._deps.slack_for(team_id)
         if client is None:
-            return Owner(None, "Slack cannot be asked for emails: SLACK_BOT_TOKEN is not set"), None
+            return Owner(
+                None, "Slack cannot be asked for emails: no bot token for this workspace"
+            ), None
         try:
             answer = await client.users_lookupByEmail(email=email)
         except _SLACK_FAILURES as exc:
@@ -165,7 +167,7 @@ class Owners:
         now = self._deps.clock.now()
         async with self._deps.sessions() as session:
             synced = await directory_synced_at(session=session, team_id=team_id)
-        client = self._deps.slack
+        client = await self._deps.slack_for(team_id)
         if client is None or (synced is not None and now - synced < REFRESH_AFTER):
             return
         people: list[Person] = []

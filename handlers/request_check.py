@@ -26,12 +26,23 @@ REFUSED = (
 )
 
 
+# Events about the workspace itself, which no user sends.
+WORKSPACE_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
+
+
+def _without_user(body: dict[str, Any]) -> bool:
+    event = body.get("event")
+    return isinstance(event, dict) and event.get("type") in WORKSPACE_EVENTS
+
+
 def id_problem(body: dict[str, Any], team_id: str | None, user_id: str | None) -> str | None:
     """What is wrong with the request's workspace and user ids, as Bolt read them."""
     if body.get("type") == "url_verification":
         return None
     if not is_team_id(team_id):
         return "the workspace id is missing or malformed"
+    if _without_user(body):
+        return None
     if not is_user_id(user_id):
         return "the user id is missing or malformed"
     return None

@@ -1,8 +1,11 @@
 """Serves only the workspaces leadloop is installed in; any other team is turned away politely.
 
-Workspaces exist by installation (the bot token's own workspace, stored at start-up). A
-signed request from another team (a Slack Connect guest clicking a shared preview, say)
-gets a short ephemeral answer, or nothing for events, and never creates a row.
+Workspaces exist by installation (the bot token's own workspace, stored at start-up, or one
+added with "Add to Slack"). A signed request from another team (a Slack Connect guest
+clicking a shared preview, say) gets a short ephemeral answer, or nothing for events, and
+never creates a row. When Slack says the app was uninstalled (`app_uninstalled`) or its bot
+token revoked (`tokens_revoked`), the workspace's tokens are forgotten and its jobs stop; its
+data stays until `leadloop purge --team` removes it.
 """
 
 import asyncio
@@ -15,6 +18,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.deps import Deps
+from storage.installations import mark_uninstalled
 from storage.teams import get_team
 
 logger = logging.getLogger(__name__)
@@ -61,10 +65,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id = context.team_id
         if team_id and team_id not in installed:
             async with deps.sessions() as session:
-                known = await get_team(session=session, team_id=team_id) is not None
-            if not known:
+                team = await get_team(session=session, team_id=team_id)
+            if team is None or team.uninstalled_at is not None:
                 logger.info("a request from workspace %s, which is not installed, refused", team_id)
                 return refusal(body)
             installed.add(team_id)
         await next()
         return None
+
+    async def forget(team_id: str | None) -> None:
+        if not team_id:
+            return
+        async with deps.sessions.begin() as session:
+            changed = await mark_uninstalled(session=session, team_id=team_id, now=deps.clock.now())
+        installed.discard(team_id)
+        if changed:
+            logger.info("workspace %s uninstalled leadloop: its tokens are forgotten", team_id)
+            if deps.on_installation_changed is not None:
+                await deps.on_installation_changed(team_id)
+
+    @app.event("app_uninstalled")
+    async def app_uninstalled(context: AsyncBoltContext) -> None:
+        await forget(context.team_id)
+
+    @app.event("tokens_revoked")
+    async def tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        # Only the bot's token matters: user tokens (`oauth`) are never stored.
+        if (event.get("tokens") or {}).get("bot"):
+            await forget(context.team_id)

@@ -276,16 +276,23 @@ async def campaign_ids_by_slug(
 
 
 async def known_team_ids(*, session: AsyncSession, team_ids: set[str]) -> set[str]:
-    """Which of these workspaces leadloop knows."""
+    """Which of these workspaces leadloop serves (installed, not uninstalled since)."""
     if not team_ids:
         return set()
-    statement = select(Team.team_id).where(Team.team_id.in_(team_ids))  # type: ignore[attr-defined]
+    statement = select(Team.team_id).where(
+        Team.team_id.in_(team_ids),  # type: ignore[attr-defined]
+        Team.uninstalled_at.is_(None),  # type: ignore[union-attr]
+    )
     return set((await session.exec(statement)).scalars().all())  # type: ignore[call-overload]
 
 
 async def sole_team_id(*, session: AsyncSession) -> str | None:
     """The workspace's id when leadloop serves exactly one, else None."""
-    statement = select(Team.team_id, func.count().over()).limit(1)
+    statement = (
+        select(Team.team_id, func.count().over())
+        .where(Team.uninstalled_at.is_(None))  # type: ignore[union-attr]
+        .limit(1)
+    )
     row = (await session.exec(statement)).first()  # type: ignore[call-overload]
     return row[0] if row is not None and row[1] == 1 else None
 

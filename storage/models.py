@@ -20,6 +20,9 @@ class Team(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     # When Slack's member directory (users.list) was last read into slack_people.
     people_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When Slack said the app was uninstalled (or its bot token revoked): no more jobs or
+    # requests; the data stays until `leadloop purge` removes it.
+    uninstalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TeamSettingsRow(SQLModel, table=True):
@@ -288,3 +291,33 @@ class SlackPerson(SQLModel, table=True):
     # Neither deleted nor a bot: someone who may own leads.
     active: bool = True
     fetched_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WorkspaceInstallation(SQLModel, table=True):
+    """A workspace installed with "Add to Slack": its bot and tokens, encrypted at rest.
+
+    The token columns hold Fernet ciphertext (storage.token_cipher), never a token.
+    """
+
+    __tablename__ = "installations"
+
+    team_id: str = Field(foreign_key="teams.team_id", primary_key=True, max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    app_id: str | None = Field(default=None, max_length=32)
+    bot_id: str | None = Field(default=None, max_length=32)
+    bot_user_id: str | None = Field(default=None, max_length=32)
+    bot_scopes: str = Field(default="", sa_type=Text)
+    bot_token: str = Field(sa_type=Text)
+    bot_refresh_token: str | None = Field(default=None, sa_type=Text)
+    bot_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    installer_user_id: str | None = Field(default=None, max_length=32)
+    installed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OAuthState(SQLModel, table=True):
+    """A state handed to a browser at /slack/install, good for one redirect before it expires."""
+
+    __tablename__ = "oauth_states"
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -16,9 +16,12 @@ async def ensure_team(*, session: AsyncSession, team_id: str, now: datetime) -> 
     return created is not None
 
 
-async def list_teams(*, session: AsyncSession) -> list[Team]:
-    """Every workspace leadloop serves, by id."""
-    return list((await session.exec(select(Team).order_by(col(Team.team_id)))).all())
+async def list_teams(*, session: AsyncSession, uninstalled: bool = False) -> list[Team]:
+    """Every workspace leadloop serves, by id (with uninstalled: those whose data is kept too)."""
+    query = select(Team).order_by(col(Team.team_id))
+    if not uninstalled:
+        query = query.where(col(Team.uninstalled_at).is_(None))
+    return list((await session.exec(query)).all())
 
 
 async def get_team(*, session: AsyncSession, team_id: str) -> Team | None:

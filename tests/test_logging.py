@@ -27,6 +27,12 @@ def test_filter_masks_tokens_signatures_bearers_and_known_secrets() -> None:
     assert line == "token xoxb-*** sig v0=*** auth Bearer *** secret ***"
 
 
+def test_rotating_and_refresh_tokens_are_masked() -> None:
+    redacting = RedactingFilter()
+    line = redacting.redact("bot xoxe.xoxb-1-abc refresh xoxe-1-def")
+    assert "abc" not in line and "def" not in line
+
+
 def test_exception_text_is_masked(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("redaction-test")
     logger.addFilter(RedactingFilter())

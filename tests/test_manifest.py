@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.oauth import BOT_SCOPES, REDIRECT_PATH
 from tests.factories import SlackDriver
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "app.yaml").read_text())
@@ -39,20 +40,8 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # channels:history, groups:history, im:history: a post Slack may have taken without
     # saying so (a 5xx, a dropped connection) is looked up by its metadata before a retry,
     # in public and private channels and DMs; im:write: conversations.open finds a DM's id.
-    assert MANIFEST["oauth_config"]["scopes"]["bot"] == [
-        "commands",
-        "chat:write",
-        "channels:join",
-        "channels:read",
-        "groups:read",
-        "users:read",
-        "users:read.email",
-        "files:write",
-        "channels:history",
-        "groups:history",
-        "im:history",
-        "im:write",
-    ]
+    # BOT_SCOPES is also what Add to Slack asks for.
+    assert tuple(MANIFEST["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
@@ -60,7 +49,14 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
 def test_subscribed_events_are_the_handled_ones() -> None:
     events = MANIFEST["settings"]["event_subscriptions"]
     assert events["request_url"].endswith("/slack/events")
-    assert events["bot_events"] == ["app_home_opened"]
+    # app_uninstalled, tokens_revoked: an uninstalled workspace's tokens are forgotten and
+    # its jobs stop (handlers.workspace); neither needs a scope.
+    assert events["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+
+
+def test_the_redirect_url_is_the_oauth_flows() -> None:
+    [url] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert url.endswith(REDIRECT_PATH)
 
 
 async def test_every_manifest_command_is_handled(slack: SlackDriver) -> None:

@@ -59,6 +59,8 @@ def test_env_file_and_normalisation(tmp_path, monkeypatch: pytest.MonkeyPatch) -
         ("LEADLOOP_TEAM_ID", "acme.slack.com", "the Slack workspace id of the bot token"),
         ("DATABASE_URL", "mysql://root@localhost/x", "sqlite:///leadloop.db or postgresql://"),
         ("SLACK_API_URL", "ftp://slack", "an http(s) URL"),
+        ("LEADLOOP_PUBLIC_URL", "leads.example.com", "the https URL Slack reaches leadloop at"),
+        ("LEADLOOP_ENCRYPTION_KEY", "hunter2", "a Fernet key for the stored Slack tokens"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_it(
@@ -129,3 +131,19 @@ def test_digest_channels_may_be_ids_links_and_names_together(
         "LEADLOOP_DIGEST_CHANNEL", "#Deals, https://acme.slack.com/archives/C0LINKED,C0PLAIN"
     )
     assert load_settings(_env_file=None).digest_channels == ("#deals", "C0LINKED", "C0PLAIN")
+
+
+def test_add_to_slack_names_the_first_setting_it_misses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1234.5678")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret-value")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.startswith("leadloop: SLACK_CLIENT_SECRET is not set")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret-value")
+    monkeypatch.setenv("LEADLOOP_PUBLIC_URL", "https://leads.example.com")
+    # No SLACK_BOT_TOKEN needed with Add to Slack; the key for the stored tokens is.
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "leadloop: LEADLOOP_ENCRYPTION_KEY is not set: set it to a Fernet key"
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.app import SocketRefused, build_socket_handler, connect_socket
 from bot.channel_defaults import resolve_default_channels
 from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
+from bot.cli.purge_command import PurgeRefused, purge_workspace
 from bot.clock import Clock, SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
@@ -27,6 +28,7 @@ from bot.logging import configure_logging
 from bot.serving import prepare_served_app
 from bot.settings import HINTS, Settings, SettingsError, load_settings
 from bot.slack_client import build_client
+from bot.workspace_tokens import WorkspaceTokens
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import (
     ImportOptions,
@@ -63,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         help="do not post digests or nudges from this process",
     )
     commands.add_parser("migrate", help="bring the database schema up to date")
+    purge = commands.add_parser(
+        "purge", help="delete all data of a workspace that uninstalled leadloop"
+    )
+    purge.add_argument("--team", required=True, help="the Slack workspace id, such as T0123")
     demo = commands.add_parser(
         "demo", help="play a week of leadloop against a local Slack stand-in (no workspace)"
     )
@@ -139,22 +145,29 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token,
+        settings.slack_client_secret,
+        settings.encryption_key,
         settings.api_token,
         settings.webhook_secret,
         settings.metrics_token,
     )
-    return [v.get_secret_value() for v in values if v is not None]
+    # Each encryption key alone too (the setting may hold several, comma-separated).
+    return [part for v in values if v is not None for part in v.get_secret_value().split(",")]
 
 
 def _build_deps(settings: Settings, clock: Clock) -> Deps:
     engine = create_engine(settings.database_url)
-    return Deps(
+    deps = Deps(
         settings=settings,
         engine=engine,
         sessions=create_sessions(engine),
         clock=clock,
         slack=_job_client(settings) if settings.slack_bot_token is not None else None,
     )
+    if settings.oauth_enabled:
+        # Workspaces added with Add to Slack: each one's own token, from the database.
+        deps = replace(deps, workspace_slack=WorkspaceTokens(deps).client)
+    return deps
 
 
 async def _reach_database(deps: Deps) -> None:
@@ -194,17 +207,26 @@ async def _migrate(settings: Settings, clock: Clock) -> None:
 
 
 async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if settings.slack_client_id is not None or settings.slack_client_secret is not None:
+        settings.require(
+            "SLACK_CLIENT_ID",
+            "SLACK_CLIENT_SECRET",
+            "LEADLOOP_PUBLIC_URL",
+            "LEADLOOP_ENCRYPTION_KEY",
+        )
+    else:
+        settings.require("SLACK_BOT_TOKEN")
+    settings.require("SLACK_SIGNING_SECRET")
     if args.socket:
         settings.require("SLACK_APP_TOKEN")
     deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
-        settings = await resolve_default_channels(settings, _job_client(settings))
-        deps = replace(deps, settings=settings)
-        served = await prepare_served_app(
-            deps, _job_client(settings), scheduler=not args.no_scheduler
-        )
+        client = _job_client(settings) if settings.slack_bot_token is not None else None
+        if client is not None:
+            settings = await resolve_default_channels(settings, client)
+            deps = replace(deps, settings=settings)
+        served = await prepare_served_app(deps, client, scheduler=not args.no_scheduler)
         config = uvicorn.Config(
             served.web_app, host=args.host, port=args.port, log_config=None, access_log=False
         )
@@ -304,6 +326,14 @@ async def _export(settings: Settings, args: argparse.Namespace, clock: Clock) ->
     print(f"Exported {written:,} {args.what} rows.", file=sys.stderr)
 
 
+async def _purge(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
+    deps = await _ready_deps(settings, clock)
+    try:
+        print(await purge_workspace(deps, args.team))
+    finally:
+        await deps.engine.dispose()
+
+
 def _job_client(settings: Settings) -> AsyncWebClient:
     assert settings.slack_bot_token is not None
     return build_client(
@@ -328,12 +358,12 @@ async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -
             raise StartupError(f"cannot write the chart: no folder {args.chart.parent}.")
     at = _moment(args.at) if args.at else clock.now()
     posts = not (args.dry_run or args.json)
-    if posts:
+    if posts and not settings.oauth_enabled:
         settings.require("SLACK_BOT_TOKEN")
     deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
-        client = _job_client(settings) if posts else None
+        client = _job_client(settings) if posts and settings.slack_bot_token else None
         if client is not None:
             deps = replace(deps, settings=await resolve_default_channels(settings, client))
         try:
@@ -390,12 +420,20 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             asyncio.run(_import(settings, args, clock))
         elif args.command == "export":
             asyncio.run(_export(settings, args, clock))
-
+        elif args.command == "purge":
+            asyncio.run(_purge(settings, args, clock))
         elif args.command in ("digest", "nudge"):
             return asyncio.run(_run_job(settings, args, clock))
         else:
             asyncio.run(_serve(settings, args, clock))
-    except (SettingsError, StartupError, InstallationError, ImportRefused, ExportRefused) as exc:
+    except (
+        SettingsError,
+        StartupError,
+        InstallationError,
+        ImportRefused,
+        ExportRefused,
+        PurgeRefused,
+    ) as exc:
         print(f"leadloop: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

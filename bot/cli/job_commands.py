@@ -70,7 +70,7 @@ async def digest_now(
         period = week_ending(now, schedule.zone, key=f"now:{now:%Y-%m-%dT%H:%M}Z")
         if as_json:
             figures_by_team[team_id] = (await digest_figures(deps, team_id, period)).as_json()
-        elif dry_run or client is None:
+        elif dry_run or not _posts(deps, client):
             figures = await digest_figures(deps, team_id, period)
             message = render_digest(figures)
             text = render_message(message.as_kwargs(), color=color)
@@ -86,8 +86,11 @@ async def digest_now(
                     status = 1
                     continue
                 rendered.append(f"Chart written to {path} ({len(png):,} bytes). {alt_text(data)}")
+        elif (team_client := await deps.slack_for(team_id, client)) is None:
+            rendered.append(f"The digest for {team_id} was not posted: it has no bot token.")
+            status = 1
         else:
-            result = await post_digest(deps, client, team_id, period)
+            result = await post_digest(deps, team_client, team_id, period)
             if result.outcome is Outcome.POSTED:
                 channels = ", ".join(schedule.digest_channels)
                 rendered.append(f"Posted the digest for {team_id} to {channels}.")
@@ -99,6 +102,11 @@ async def digest_now(
     if as_json:
         return CommandOutput(json.dumps(figures_by_team, indent=2, sort_keys=True))
     return CommandOutput("\n\n".join(rendered) or "No teams yet.", status)
+
+
+def _posts(deps: Deps, client: AsyncWebClient | None) -> bool:
+    """Whether there is a token to post with: the one given, or each workspace's own."""
+    return client is not None or deps.workspace_slack is not None
 
 
 def chart_path(chart: Path, team_id: str, *, several: bool) -> Path:
@@ -120,7 +128,7 @@ async def nudge_now(
     lines, planned, status = [], {}, 0
     for team_id in await _teams(deps, None):
         schedule = await deps.team_settings(team_id)
-        if dry_run or as_json or client is None:
+        if dry_run or as_json or not _posts(deps, client):
             async with deps.sessions() as session:
                 plans = await plan_nudges(session, team_id, now=now, schedule=schedule)
             planned[team_id] = [_nudge_json(plan) for plan in plans]
@@ -138,7 +146,12 @@ async def nudge_now(
             if not plans:
                 lines.append(f"# {team_id}: nobody to nudge today.")
             continue
-        report = await post_nudges(deps, client, team_id, now=now)
+        team_client = await deps.slack_for(team_id, client)
+        if team_client is None:
+            lines.append(f"{team_id}: not sent: it has no bot token.")
+            status = 1
+            continue
+        report = await post_nudges(deps, team_client, team_id, now=now)
         lines.append(
             f"{team_id}: nudged {report.owners_nudged} owners about {report.leads_nudged} leads; "
             f"{report.ownerless_leads} ownerless leads summarised; "

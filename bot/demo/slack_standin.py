@@ -323,6 +323,7 @@ class SlackStandIn:
         self._counter = 0  # never reset, so ts and ids stay unique across reset()
         self._routes: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_access,
             "apps.connections.open": self._connections_open,
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral,
@@ -360,6 +361,12 @@ class SlackStandIn:
         self._expired: set[str] = set()
         self._views: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
+        # Workspaces installed by OAuth: bot token → team, codes and refresh tokens to grant.
+        self._workspaces: dict[str, str] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._refresh_tokens: dict[str, str] = {}
+        self._oauth_client: tuple[str, str] | None = None
+        self._caller_team = self._team_id
 
     # Lifecycle
 
@@ -527,6 +534,46 @@ class SlackStandIn:
         with self._lock:
             self._users[user_id] = user
 
+    def oauth_client(self, client_id: str, client_secret: str) -> None:
+        """Make oauth.v2.access answer only this app's client id and secret."""
+        with self._lock:
+            self._oauth_client = (client_id, client_secret)
+
+    def grant_code(self, code: str, *, team_id: str, installer: str, rotating: bool = False) -> str:
+        """Make oauth.v2.access exchange `code` (once) for a new bot token of team_id, and
+        return that token; with rotating, the token expires in 12 hours and comes with a
+        refresh token (token_rotation_enabled)."""
+        with self._lock:
+            token = self._issue(team_id, rotating)
+            self._codes[code] = {
+                **token,
+                "scope": "commands,chat:write",
+                "bot_user_id": BOT_USER_ID,
+                "app_id": "A0LEADLOOP",
+                "team": {"id": team_id, "name": f"Workspace {team_id}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                "authed_user": {"id": installer},
+            }
+            return str(token["access_token"])
+
+    def _issue(self, team_id: str, rotating: bool) -> dict[str, Any]:
+        """A new bot token of team_id (and a refresh token if rotating), known from now on."""
+        n = self._next()
+        token = f"xoxe.xoxb-{team_id}-{n}" if rotating else f"xoxb-{team_id}-{n}"
+        self._workspaces[token] = team_id
+        answer: dict[str, Any] = {"ok": True, "access_token": token, "token_type": "bot"}
+        if rotating:
+            refresh = f"xoxe-1-{team_id}-{n}"
+            self._refresh_tokens[refresh] = team_id
+            answer |= {"refresh_token": refresh, "expires_in": 43200}
+        return answer
+
+    def revoke(self, token: str) -> None:
+        """Answer invalid_auth to this token from now on, as after an uninstall."""
+        with self._lock:
+            self._workspaces.pop(token, None)
+
     def expire_response_url(self, name: str) -> None:
         """Answer 404 `expired_url` to later POSTs to this response_url, as Slack does."""
         with self._lock:
@@ -601,8 +648,11 @@ class SlackStandIn:
         if method == "apps.connections.open":
             if token is None or token != self._app_token:
                 return 200, _error("not_authed" if token is None else "invalid_auth"), {}
-        elif self._token is not None and token != self._token:
+        elif method == "oauth.v2.access":
+            pass  # the app's client id and secret stand for a token
+        elif self._token is not None and token != self._token and token not in self._workspaces:
             return 200, _error("not_authed" if token is None else "invalid_auth"), {}
+        self._caller_team = self._workspaces.get(token or "", self._team_id)
         route = self._routes.get(method)
         if route is None:
             return 200, _error("unknown_method"), {}
@@ -632,11 +682,26 @@ class SlackStandIn:
             "url": "https://example.slack.com/",
             "team": "Example",
             "user": "leadloop",
-            "team_id": self._team_id,
+            "team_id": self._caller_team,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _oauth_access(self, params: Params) -> dict[str, Any]:
+        """oauth.v2.access: a granted code (once), or a refresh token, for a bot token."""
+        given = (params.get("client_id"), params.get("client_secret"))
+        if self._oauth_client is not None and given != self._oauth_client:
+            return _error(
+                "invalid_client_id" if given[0] != self._oauth_client[0] else "bad_client_secret"
+            )
+        if params.get("grant_type") == "refresh_token":
+            team_id = self._refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if team_id is None:
+                return _error("invalid_refresh_token")
+            return self._issue(team_id, rotating=True) | {"team": {"id": team_id}}
+        grant = self._codes.pop(str(params.get("code")), None)
+        return grant if grant is not None else _error("invalid_code")
 
     def _connections_open(self, params: Params) -> dict[str, Any]:
         if self.socket_url is None:
@@ -1112,6 +1177,9 @@ class _Handler(BaseHTTPRequestHandler):
                 auth = self.headers.get("Authorization", "")
                 if auth.startswith("Bearer "):
                     token = auth.removeprefix("Bearer ")
+                elif auth.startswith("Basic "):  # oauth.v2.access: the app's id and secret
+                    pair = base64.b64decode(auth.removeprefix("Basic ")).decode()
+                    params["client_id"], _, params["client_secret"] = pair.partition(":")
                 status, answer, headers = standin._api(parts[1], params, token)
                 if status == DROPPED:
                     self.close_connection = True  # hang up without a word

@@ -1,4 +1,5 @@
-"""One log line per HTTP request: method, path, status, milliseconds and Slack team.
+"""Each HTTP request served, timed and reported: one log line (method, path, status,
+milliseconds and Slack team) and, through its observers, the metrics.
 
 Never the query string, a header or the body: those carry tokens, signatures and what people
 typed. The team comes from Bolt once it has verified the request (`note_team`, called by a
@@ -7,7 +8,9 @@ Bolt middleware); requests Bolt refused or did not see show "-".
 
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,14 +28,42 @@ def note_team(team_id: str | None) -> None:
         holder[:] = [team_id]
 
 
-class AccessLog:
-    """ASGI middleware that logs each HTTP request once it is answered."""
+@dataclass(frozen=True)
+class Served:
+    """One answered HTTP request, as the access log and the metrics see it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    method: str
+    path: str
+    status: int
+    seconds: float
+    team: str | None
+
+
+Observer = Callable[[Served], None]
+
+
+def log_request(served: Served) -> None:
+    """The request's access-log line."""
+    logger.info(
+        "%s %s %s %.1f ms team=%s",
+        served.method,
+        served.path,
+        served.status,
+        served.seconds * 1000,
+        served.team or "-",
+    )
+
+
+class ServedRequests:
+    """ASGI middleware that serves each HTTP request, times it, and tells every observer how
+    it was answered (as a 500 when the app raised)."""
+
+    def __init__(self, app: ASGIApp, *observers: Observer) -> None:
         self.app = app
+        self.observers = observers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request, then log its line (also when the app raised)."""
+        """Serve the request, then report it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -51,11 +82,12 @@ class AccessLog:
             await self.app(scope, receive, noting_send)
         finally:
             _team.reset(reset)
-            logger.info(
-                "%s %s %s %.1f ms team=%s",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                team[0] if team else "-",
+            served = Served(
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                seconds=time.perf_counter() - started,
+                team=team[0] if team else None,
             )
+            for observe in self.observers:
+                observe(served)

@@ -17,9 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.access_log import AccessLog
+from bot.access_log import ServedRequests, log_request
 from bot.deps import Deps
-from bot.metrics_web import RequestMetrics, metrics_routes
+from bot.metrics_web import metrics_routes, request_counter
 from bot.request_guard import SlackRequestGuard, Verdict
 from bot.slack_envelope import envelope_problem
 from handlers.registry import web_routes
@@ -232,4 +232,4 @@ def build_web_app(
         lifespan=lifespan,
     )
     paths = [route.path for route in app.routes if isinstance(route, Route)]
-    return AccessLog(RequestMetrics(BodySizeLimit(app), paths))
+    return ServedRequests(BodySizeLimit(app), log_request, request_counter(paths))

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.deps import Deps
 from handlers.crm_dates import DateProblem, parse_crm_moment
 from handlers.crm_files import StatusWords
+from handlers.lead_routing import notify_soon, route_leads, routing_plan
 from handlers.people import Owner, Owners
 from storage.lead_upsert import (
     LeadFields,
@@ -268,10 +269,17 @@ async def intake_leads(
         team_id: await owners.resolve(team_id, {d.owner for _i, d in drafts if d.owner})
         for team_id, drafts in by_team.items()
     }
+    plans = {
+        team_id: await routing_plan(deps, await deps.team_settings(team_id)) for team_id in by_team
+    }
+    routed: set[str] = set()
 
     async def store(session: AsyncSession) -> None:
+        routed.clear()
         for team_id, drafts in by_team.items():
-            await _store_team(session, team_id, drafts, found[team_id], now, answers)
+            ready = await _store_team(session, team_id, drafts, found[team_id], now, answers)
+            if await route_leads(session, plans[team_id], team_id=team_id, leads=ready, now=now):
+                routed.add(team_id)
 
     if dry_run:
         async with deps.sessions() as session:
@@ -280,6 +288,7 @@ async def intake_leads(
     else:
         # Concurrent batches may deadlock on PostgreSQL; the victim's batch is run again.
         await in_retried_transaction(deps.sessions, store)
+        notify_soon(deps, sorted(routed))
     return [answer for answer in answers if answer is not None]
 
 
@@ -309,15 +318,26 @@ async def _store_team(
     owners: dict[str, Owner],
     now: datetime,
     answers: list[LeadAnswer | None],
-) -> None:
+) -> list[tuple[int, int]]:
+    """Store the team's leads; the new ones that routing should hand over, at round 0."""
     slugs = {slug for _index, d in drafts for slug in (d.campaign, d.source) if slug}
     campaigns = await campaign_ids_by_slug(session=session, team_id=team_id, slugs=slugs)
     ready = [(index, *_resolved(draft, owners, campaigns)) for index, draft in drafts]
     stored = await upsert_leads(
         session=session, team_id=team_id, leads=[fields for _i, fields, _a in ready], now=now
     )
-    for (index, _fields, answer), result in zip(ready, stored, strict=True):
+    to_route = []
+    for (index, fields, answer), result in zip(ready, stored, strict=True):
         answers[index] = replace(answer, result=result)
+        if result.status is UpsertStatus.CREATED and _routable(fields) and result.lead_id:
+            to_route.append((result.lead_id, 0))
+    return to_route
+
+
+def _routable(fields: LeadFields) -> bool:
+    """A new lead routing hands over: no owner, still new, not history."""
+    new = fields.status in (None, LeadStatus.NEW)
+    return fields.owner is None and new and not fields.history
 
 
 def _rejected(rejection: Rejection) -> LeadAnswer:

@@ -15,6 +15,7 @@ from typing import Any
 from handlers.views import ids, inputs
 from handlers.views.blocks import Block, option, plain, section
 from storage.goal_targets import HIGHER_IS_BETTER, Goal, GoalTargets, in_hours, written_range
+from storage.routing_rules import MODE_LABELS, RoutingMode
 from storage.schedules import WEEKDAYS, format_weekdays, parse_weekdays
 from storage.team_settings import (
     ADMIN_USERS_MAX,
@@ -121,6 +122,16 @@ def _zone(action_id: str, name: str) -> Block:
     }
 
 
+def _mode(action_id: str, mode: str) -> Block:
+    modes = [option(label, value) for value, label in MODE_LABELS.items()]
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "options": modes,
+        "initial_option": modes[list(MODE_LABELS).index(RoutingMode(mode))],
+    }
+
+
 def _listed(state: State, *, key: str) -> list[Any]:
     """The picked items of a multi-select; none picked is an empty list."""
     chosen = state.get(key)
@@ -223,6 +234,14 @@ _INPUTS: dict[str, _Input] = {
         hint="They may change these settings too. Slack workspace admins and owners always may.",
         optional=True,
         error=f"Pick up to {ADMIN_USERS_MAX} people from the list.",
+    ),
+    "routing": _Input(
+        ids.SETTINGS_ROUTING_BLOCK,
+        ids.SETTINGS_ROUTING_ACTION,
+        _mode,
+        _picked,
+        hint="How new leads without an owner reach a rep the moment they arrive.",
+        error="Pick how new leads are routed.",
     ),
 }
 

@@ -155,7 +155,7 @@ async def hand_over(
     for move in moves:
         at = now if move.to is not None else None
         params = {"lead": move.lead_id, "seen": move.round, "to": move.to, "at": at}
-        result = await session.execute(statement, params)
+        result = await session.exec(statement, params=params)  # type: ignore[call-overload]
         if result.rowcount == 1:  # type: ignore[attr-defined]
             won.append(move)
     await record_events(
@@ -185,7 +185,7 @@ async def record_events(
     statement = insert_on_conflict(session, LeadEvent.__table__).returning(  # type: ignore[attr-defined]
         LeadEvent.__table__.c.id  # type: ignore[attr-defined]
     )
-    return len((await session.execute(statement, rows)).all())
+    return len((await session.exec(statement, params=rows)).all())  # type: ignore[call-overload]
 
 
 async def has_event(*, session: AsyncSession, lead_id: int, kind: str, round: int) -> bool:
@@ -214,7 +214,7 @@ async def set_away(*, session: AsyncSession, team_id: str, user_id: str, away: b
         .where(col(RoutingRep.team_id) == team_id, col(RoutingRep.user_id) == user_id)
         .values(away=away)
     )
-    await session.execute(statement)
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def is_away(*, session: AsyncSession, team_id: str, user_id: str) -> bool:

@@ -65,7 +65,7 @@ async def claim_notices(*, session: AsyncSession, team_id: str) -> list[Lead]:
         .values(notified_round=LEADS.c.routing_round)
         .returning(LEADS.c.id)
     )
-    ids = list((await session.execute(statement)).scalars().all())
+    ids = list((await session.exec(statement)).scalars().all())  # type: ignore[call-overload]
     if not ids:
         return []
     leads = await session.exec(select(Lead).where(col(Lead.id).in_(ids)).order_by(col(Lead.id)))
@@ -80,4 +80,4 @@ async def release_notices(*, session: AsyncSession, leads: list[Lead]) -> None:
             .where(LEADS.c.id == lead.id, LEADS.c.notified_round == lead.routing_round)
             .values(notified_round=lead.routing_round - 1)
         )
-        await session.execute(statement)
+        await session.exec(statement)  # type: ignore[call-overload]

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_socket_handler
 from bot.channel_defaults import resolve_default_channels
-from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
+from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now, sla_now
 from bot.clock import SystemClock
 from bot.demo.render_text import render_message
 from bot.demo.week import run_demo
@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     nudge = commands.add_parser("nudge", help="today's stale-lead nudges, on demand")
     nudge.add_argument("--now", action="store_true", required=True, help="send them now")
     nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
+    sla = commands.add_parser("sla", help="one first-touch SLA pass: reminders, reassignments")
+    sla.add_argument("--at", help="compute as of this moment (ISO 8601, UTC if naive)")
+    sla.add_argument("--dry-run", action="store_true", help="say what is due, send nothing")
     return parser
 
 
@@ -301,7 +304,10 @@ async def _run_job(settings: Settings, args: argparse.Namespace) -> int:
         if client is not None:
             deps = replace(deps, settings=await resolve_default_channels(settings, client))
         try:
-            if args.command == "digest":
+            if args.command == "sla":
+                at = parse_moment(args.at) if args.at else None
+                output = await sla_now(deps, client, at=at, dry_run=args.dry_run)
+            elif args.command == "digest":
                 output = await digest_now(
                     deps,
                     client,
@@ -347,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "export":
             asyncio.run(_export(settings, args))
 
-        elif args.command in ("digest", "nudge"):
+        elif args.command in ("digest", "nudge", "sla"):
             return asyncio.run(_run_job(settings, args))
         else:
             asyncio.run(_serve(settings, args))

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deps import Deps
 from jobs.due_runs import run_due_digest, run_due_nudges
 from jobs.post_once import Sleep
+from jobs.sla import run_sla_pass
 from storage.teams import list_teams
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 # if it is at most this late; the jobs themselves decide about runs missed while stopped.
 MISFIRE_GRACE_SECONDS = 3600
 SWEEP_MINUTES = 10
+# The first-touch SLA pass (reminders, reassignments, notices left unsent) runs this often.
+SLA_MINUTES = 1
 
 
 class Scheduler:
@@ -108,6 +111,7 @@ class ScheduledJobs:
         for team_id in team_ids:
             await self.reschedule_team(team_id)
         self.scheduler.put("teams:sweep", self.sweep, IntervalTrigger(minutes=SWEEP_MINUTES))
+        self.scheduler.put("sla", self.sla_due, IntervalTrigger(minutes=SLA_MINUTES))
         await self.scheduler.start()
         self._catch_up = asyncio.create_task(self.catch_up(team_ids))
 
@@ -142,6 +146,13 @@ class ScheduledJobs:
             )
         except Exception:
             logger.exception("the nudge job for team %s failed", team_id)
+
+    async def sla_due(self) -> None:
+        """The SLA pass: remind and reassign what is due, logging whatever goes wrong."""
+        try:
+            await run_sla_pass(self.deps, self.client, now=self.deps.clock.now(), sleep=self.sleep)
+        except Exception:
+            logger.exception("the SLA pass failed")
 
     async def sweep(self) -> None:
         """Schedule teams that joined since start-up, and retry digests that failed."""

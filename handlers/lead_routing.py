@@ -9,6 +9,7 @@ one, so a burst becomes a few batched messages instead of one per lead.
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +32,10 @@ from storage.team_settings import TeamSettings
 
 logger = logging.getLogger(__name__)
 
-_locks: dict[str, asyncio.Lock] = {}
+# One sender per team and event loop (a lock belongs to the loop it was made in).
+_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]" = (
+    weakref.WeakKeyDictionary()
+)
 _tasks: set[asyncio.Task[None]] = set()
 
 
@@ -151,7 +155,8 @@ async def send_notices(deps: Deps, client: AsyncWebClient, team_id: str) -> int:
     One sender per team at a time in this process; across processes the conditional UPDATE
     of storage.sla.claim_notices gives each hand-over to one sender. Returns leads told.
     """
-    lock = _locks.setdefault(team_id, asyncio.Lock())
+    loop_locks = _locks.setdefault(asyncio.get_running_loop(), {})
+    lock = loop_locks.setdefault(team_id, asyncio.Lock())
     async with lock:
         async with deps.sessions.begin() as session:
             leads = await claim_notices(session=session, team_id=team_id)

@@ -3,12 +3,16 @@
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
+from bot.installation import InstallationError
+from bot.serving import prepare_served_app
 from storage.models import Lead, LeadEvent
 from storage.routing import set_away
-from tests.factories import TEAM
-from tests.helpers import all_rows
+from tests.factories import TEAM, block_action
+from tests.helpers import all_rows, job_client, wait_for_responses
 from tests.routing_helpers import REPS, new_leads, routed_app, routed_deps
 
 
@@ -71,3 +75,48 @@ async def test_owned_and_history_leads_are_not_routed(deps: Deps, standin: Slack
         await app.send_leads([owned, old])
     leads = await all_rows(deps, Lead)
     assert [(lead.owner, lead.routing_round) for lead in leads] == [("U0OWNER", 0), (None, 0)]
+
+
+async def test_start_up_names_pool_members_slack_does_not_know(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    standin.add_user("U0KNOWN", email="known@example.com")
+    pool = ("U0REPA", "known@example.com", "ghost@example.com")
+    with pytest.raises(InstallationError) as refused:
+        await prepare_served_app(
+            routed_deps(deps, routing_pool=pool), job_client(deps), scheduler=False
+        )
+    assert str(refused.value).startswith(
+        "LEADLOOP_ROUTING_POOL names people leadloop cannot find in Slack: ghost@example.com."
+    )
+    served = await prepare_served_app(
+        routed_deps(deps, routing_pool=pool[:2]), job_client(deps), scheduler=False
+    )
+    assert served.team_id == TEAM
+
+
+async def test_not_mine_passes_the_lead_on_never_back_to_the_same_rep(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    deps = routed_deps(deps)
+    async with routed_app(deps, standin) as app:
+        await app.send_leads(new_leads(1))
+        [lead] = await all_rows(deps, Lead)
+        for told, rep in enumerate(REPS, start=2):
+            click = block_action(
+                "routing_not_mine", str(lead.id), user=rep, response_url=standin.response_url(rep)
+            )
+            await app.slack.interact(click)
+            await standin.wait_for("chat.postMessage", told)
+        # The first rep, clicking again on the old DM, is told it is not theirs any more.
+        late = block_action(
+            "routing_contacted", str(lead.id), user=REPS[0], response_url=standin.response_url()
+        )
+        await app.slack.interact(late)
+        [answer] = await wait_for_responses(standin, 1)
+    [lead] = await all_rows(deps, Lead)
+    assert lead.owner is None and lead.routing_round == 4 and lead.first_touch_at is None
+    assert [len(_dm_lead_ids(standin, rep)) for rep in REPS] == [1, 1, 1]
+    [card] = standin.messages("C0SALES")
+    assert "Claim" in str(card["blocks"])
+    assert "not yours" in answer.body["text"]

@@ -12,7 +12,7 @@ import logging
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,7 +26,14 @@ from storage.business_hours import BusinessHours
 from storage.models import Lead
 from storage.routing import EventKind, HandOver, hand_over, take_turns
 from storage.routing_rules import RoutingMode, RoutingRules
-from storage.sla import claim_notices, deadlines, minutes_left, release_notices
+from storage.sla import (
+    claim_notices,
+    deadlines,
+    mark_notified,
+    minutes_left,
+    recently_notified,
+    release_notices,
+)
 from storage.slack_ids import is_user_id
 from storage.team_settings import TeamSettings
 
@@ -37,6 +44,8 @@ _locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.
     weakref.WeakKeyDictionary()
 )
 _tasks: set[asyncio.Task[None]] = set()
+# A rep DMed about new leads hears about the next ones after this, all in one DM.
+BATCH_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -158,8 +167,12 @@ async def send_notices(deps: Deps, client: AsyncWebClient, team_id: str) -> int:
     loop_locks = _locks.setdefault(asyncio.get_running_loop(), {})
     lock = loop_locks.setdefault(team_id, asyncio.Lock())
     async with lock:
+        now = deps.clock.now()
         async with deps.sessions.begin() as session:
-            leads = await claim_notices(session=session, team_id=team_id)
+            hold = await recently_notified(
+                session=session, team_id=team_id, since=now - BATCH_WINDOW
+            )
+            leads = await claim_notices(session=session, team_id=team_id, hold=hold)
         if not leads:
             return 0
         team = await deps.team_settings(team_id)
@@ -198,6 +211,8 @@ async def _send_dm(
         except SLACK_CALL_ERRORS as exc:
             logger.warning("could not DM %s about new leads: %s", owner, type(exc).__name__)
             return False
+    async with deps.sessions.begin() as session:
+        await mark_notified(session=session, team_id=team.team_id, user_id=owner, now=now)
     return True
 
 

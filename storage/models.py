@@ -332,6 +332,8 @@ class RoutingRep(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=32)
     turn: int = 0
     last_assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the rep was last sent a DM of new leads: more within a minute wait to be batched.
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     away: bool = False
 
 

@@ -1,15 +1,17 @@
 """The first-touch SLA: when a routed lead's owner is reminded and when it is reassigned, and
 which leads are still waiting."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.business_hours import BusinessHours
-from storage.models import Lead
+from storage.db import insert_ignoring_conflicts
+from storage.models import Lead, RoutingRep
 from storage.routing import LEADS, waiting_for_first_touch
 
 # At the deadline the owner is reminded; at this many times the SLA the lead moves on.
@@ -51,16 +53,19 @@ async def waiting_leads(
     return list((await session.exec(statement.order_by(col(Lead.assigned_at), col(Lead.id)))).all())
 
 
-async def claim_notices(*, session: AsyncSession, team_id: str) -> list[Lead]:
+async def claim_notices(
+    *, session: AsyncSession, team_id: str, hold: Collection[str] = ()
+) -> list[Lead]:
     """Take the team's hand-overs nobody was told about yet (a DM to the owner, or a card in
     the channel for a lead without one), marking them told in one conditional UPDATE so
-    that concurrent senders never both take one."""
+    that concurrent senders never both take one. The leads of reps in hold wait."""
     statement = (
         update(LEADS)
         .where(
             LEADS.c.team_id == team_id,
             LEADS.c.notified_round < LEADS.c.routing_round,
             LEADS.c.first_touch_at.is_(None),
+            or_(LEADS.c.owner.is_(None), LEADS.c.owner.not_in(list(hold))),
         )
         .values(notified_round=LEADS.c.routing_round)
         .returning(LEADS.c.id)
@@ -81,3 +86,26 @@ async def release_notices(*, session: AsyncSession, leads: list[Lead]) -> None:
             .values(notified_round=lead.routing_round - 1)
         )
         await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def recently_notified(*, session: AsyncSession, team_id: str, since: datetime) -> set[str]:
+    """The reps sent a DM of new leads since then (their next leads wait to be batched)."""
+    statement = select(RoutingRep.user_id).where(
+        RoutingRep.team_id == team_id, col(RoutingRep.notified_at) > since
+    )
+    return set((await session.exec(statement)).all())
+
+
+async def mark_notified(
+    *, session: AsyncSession, team_id: str, user_id: str, now: datetime
+) -> None:
+    """Remember that the rep was just sent a DM of new leads."""
+    await insert_ignoring_conflicts(
+        session, RoutingRep, {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
+    )
+    statement = (
+        update(RoutingRep)
+        .where(col(RoutingRep.team_id) == team_id, col(RoutingRep.user_id) == user_id)
+        .values(notified_at=now)
+    )
+    await session.exec(statement)  # type: ignore[call-overload]

@@ -9,6 +9,7 @@ from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.installation import InstallationError
 from bot.serving import prepare_served_app
+from jobs.sla import run_sla_pass
 from storage.models import Lead, LeadEvent
 from storage.routing import set_away
 from tests.factories import TEAM, block_action
@@ -120,3 +121,21 @@ async def test_not_mine_passes_the_lead_on_never_back_to_the_same_rep(
     [card] = standin.messages("C0SALES")
     assert "Claim" in str(card["blocks"])
     assert "not yours" in answer.body["text"]
+
+
+async def test_leads_arriving_within_a_minute_are_batched_in_one_dm(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    deps = routed_deps(deps)
+    async with routed_app(deps, standin) as app:
+        await app.send_leads(new_leads(3))
+        for n in range(6):
+            deps.clock.advance(timedelta(seconds=5))  # type: ignore[attr-defined]
+            await app.send_leads(new_leads(1, start=3 + n))
+        assert [len(standin.messages("D" + rep[1:])) for rep in REPS] == [1, 1, 1]
+        deps.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+        await run_sla_pass(deps, deps.slack, now=deps.clock.now())
+    for rep in REPS:
+        first, batched = standin.messages("D" + rep[1:])
+        assert batched["text"].startswith("2 new leads for you")
+    assert sorted(int(i) for rep in REPS for i in _dm_lead_ids(standin, rep)) == list(range(1, 10))

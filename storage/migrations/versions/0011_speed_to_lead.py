@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("last_assigned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("away", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["team_id"], ["teams.team_id"]),
         sa.PrimaryKeyConstraint("team_id", "user_id"),

@@ -28,8 +28,10 @@ from storage.digest import (
     UpcomingFigures,
     junk_share,
 )
+from storage.first_touch import fastest_reps, first_touch_figures, handed_over
 from storage.goal_targets import Goal, GoalTargets
 from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
+from storage.routing_rules import RoutingRules
 from storage.schedules import Period
 from storage.team_settings import effective_settings
 
@@ -158,10 +160,12 @@ async def compute_digest(
     stale_after_days: int,
     zone: ZoneInfo,
     goals: GoalTargets | None = None,
+    speed: RoutingRules | None = None,
 ) -> DigestFigures:
     """The digest's figures for [period.start, period.end), with the period before's changes.
 
-    With goals, the shared goals for the local week ending at period.end are added.
+    With goals, the shared goals for the local week ending at period.end are added; speed
+    gives the SLA and business hours of the first-touch figures (default: the defaults).
     """
     end = period.end
     this = await _week(session, team_id, period)
@@ -198,7 +202,30 @@ async def compute_digest(
         goals=await _goal_statuses(
             session, team_id, end=end, zone=zone, goals=goals, weeks=(last, this)
         ),
+        first_touch=await _first_touch(session, team_id, period, speed or RoutingRules(), zone),
     )
+
+
+async def _first_touch(
+    session: AsyncSession, team_id: str, period: Period, rules: RoutingRules, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Speed to lead in the period, each figure with its change against the period before."""
+    hours = rules.business_hours(zone)
+    figures = []
+    for bounds in (period, period.before()):
+        leads = await handed_over(
+            session=session, team_id=team_id, start=bounds.start, end=bounds.end
+        )
+        figures.append(
+            (leads, first_touch_figures(leads, hours=hours, sla_minutes=rules.sla_minutes))
+        )
+    (leads, current), (_before, previous) = figures
+    return {
+        **current,
+        "changes": {key: _change(value, previous[key]) for key, value in current.items()},
+        "sla_minutes": rules.sla_minutes,
+        "fastest_reps": fastest_reps(leads, hours=hours),
+    }
 
 
 async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigures:
@@ -214,6 +241,7 @@ async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigu
             stale_after_days=team.stale_after_days,
             zone=team.zone,
             goals=team.goals,
+            speed=deps.settings.routing_rules,
         )
 
 

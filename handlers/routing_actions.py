@@ -10,6 +10,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from handlers.home_flow import refresh_home
 from handlers.lead_routing import notify_soon, route_leads, routing_plan
 from handlers.replies import action_row_id, action_value, reply_privately
 from handlers.routing_cards import refresh_queue
@@ -26,6 +27,7 @@ from storage.routing import (
     claim_lead,
     mark_contacted,
     past_owners,
+    set_away,
     unclaimed_leads,
 )
 
@@ -74,10 +76,14 @@ async def contacted(turn: Turn) -> None:
             user_id=turn.user_id,
             now=now,
         )
-    if result.answer is not Answer.DONE or result.lead is None:
-        await reply_privately(turn.respond, notice(_NO_LEAD if result.lead is None else _NOT_YOURS))
-        return
-    await _mark_dm(turn, result.lead.id or 0, f":white_check_mark: Contacted {slack_date(now)}.")
+    lead = result.lead if result.answer is Answer.DONE else None
+    problem = "" if lead is not None else _NO_LEAD if result.lead is None else _NOT_YOURS
+    if (turn.body.get("container") or {}).get("type") == "view":
+        await refresh_home(turn, notice=f":warning: {problem}" if problem else None)
+    elif lead is None:
+        await reply_privately(turn.respond, notice(problem))
+    else:
+        await _mark_dm(turn, lead.id or 0, f":white_check_mark: Contacted {slack_date(now)}.")
 
 
 async def not_mine(turn: Turn) -> None:
@@ -162,9 +168,23 @@ async def claim_next(turn: Turn) -> None:
     await refresh_queue(turn.deps, turn.client, turn.team_id)
 
 
+async def away(turn: Turn) -> None:
+    """The Home's away switch: no new leads while away."""
+    await turn.ack()
+    async with turn.deps.sessions.begin() as session:
+        await set_away(
+            session=session,
+            team_id=turn.team_id,
+            user_id=turn.user_id,
+            away=action_value(turn.body) == "away",
+        )
+    await refresh_home(turn)
+
+
 def register(app: AsyncApp) -> None:
     """Wire the routing buttons."""
     app.action(ids.ROUTING_CONTACTED)(contacted)
     app.action(ids.ROUTING_NOT_MINE)(not_mine)
     app.action(ids.ROUTING_CLAIM)(claim)
     app.action(ids.ROUTING_CLAIM_NEXT)(claim_next)
+    app.action(ids.HOME_AWAY)(away)

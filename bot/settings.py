@@ -167,6 +167,7 @@ class Settings(BaseSettings):
         "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", default=48.0
     )
     goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=50)
+    goal_first_touch_minutes: float | None = _env("LEADLOOP_GOAL_FIRST_TOUCH_MINUTES", default=60.0)
 
     api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)

@@ -63,7 +63,14 @@ async def read_home(
         campaigns_total=campaigns_total,
         failing=tuple(await failing_jobs(session=session, team_id=team_id)),
         goals=(
-            await compute_goals(session, team_id, end=now, zone=team.zone, targets=team.goals)
+            await compute_goals(
+                session,
+                team_id,
+                end=now,
+                zone=team.zone,
+                targets=team.goals,
+                hours=deps.settings.routing_rules.business_hours(team.zone),
+            )
             if team.goals.enabled
             else []
         ),

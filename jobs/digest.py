@@ -17,6 +17,7 @@ from handlers.views.digest_blocks import chart_data, render_digest
 from handlers.views.goal_chart import alt_text, render_chart
 from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from storage import digest as queries
+from storage.business_hours import BusinessHours
 from storage.claims import Claim, record_job_result
 from storage.digest import (
     ESCALATIONS_MAX,
@@ -28,7 +29,7 @@ from storage.digest import (
     UpcomingFigures,
     junk_share,
 )
-from storage.first_touch import fastest_reps, first_touch_figures, handed_over
+from storage.first_touch import as_of, fastest_reps, first_touch_figures, handed_over
 from storage.goal_targets import Goal, GoalTargets
 from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
 from storage.routing_rules import RoutingRules
@@ -139,6 +140,7 @@ async def _goal_statuses(
     zone: ZoneInfo,
     goals: GoalTargets | None,
     weeks: tuple[_Week, _Week],
+    hours: BusinessHours,
 ) -> list[GoalStatus]:
     """The shared goals for the local week ending at end (none without targets)."""
     if goals is None:
@@ -149,7 +151,9 @@ async def _goal_statuses(
         Goal.COVERAGE: [last.coverage, this.coverage],
         Goal.JUNK_SHARE: [last.junk_share, this.junk_share],
     }
-    return await compute_goals(session, team_id, end=end, zone=zone, targets=goals, known=known)
+    return await compute_goals(
+        session, team_id, end=end, zone=zone, targets=goals, known=known, hours=hours
+    )
 
 
 async def compute_digest(
@@ -168,6 +172,7 @@ async def compute_digest(
     gives the SLA and business hours of the first-touch figures (default: the defaults).
     """
     end = period.end
+    rules = speed or RoutingRules()
     this = await _week(session, team_id, period)
     last = await _week(session, team_id, period.before())
     campaigns = await queries.campaign_rows(
@@ -200,9 +205,15 @@ async def compute_digest(
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
         goals=await _goal_statuses(
-            session, team_id, end=end, zone=zone, goals=goals, weeks=(last, this)
+            session,
+            team_id,
+            end=end,
+            zone=zone,
+            goals=goals,
+            weeks=(last, this),
+            hours=rules.business_hours(zone),
         ),
-        first_touch=await _first_touch(session, team_id, period, speed or RoutingRules(), zone),
+        first_touch=await _first_touch(session, team_id, period, rules, zone),
     )
 
 
@@ -213,8 +224,10 @@ async def _first_touch(
     hours = rules.business_hours(zone)
     figures = []
     for bounds in (period, period.before()):
-        leads = await handed_over(
-            session=session, team_id=team_id, start=bounds.start, end=bounds.end
+        leads = as_of(
+            await handed_over(session=session, team_id=team_id, start=bounds.start, end=bounds.end),
+            bounds.start,
+            bounds.end,
         )
         figures.append(
             (leads, first_touch_figures(leads, hours=hours, sla_minutes=rules.sla_minutes))
@@ -252,7 +265,12 @@ async def goal_trend(deps: Deps, figures: DigestFigures) -> GoalTrend:
             session=session, team_id=figures.team_id, defaults=deps.settings.team_defaults
         )
         return await compute_trend(
-            session, figures.team_id, end=figures.period_end, zone=team.zone, targets=team.goals
+            session,
+            figures.team_id,
+            end=figures.period_end,
+            zone=team.zone,
+            targets=team.goals,
+            hours=deps.settings.routing_rules.business_hours(team.zone),
         )
 
 

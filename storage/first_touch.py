@@ -36,7 +36,7 @@ class Handed:
 async def handed_over(
     *, session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> list[Handed]:
-    """The counted leads handed over in [start, end), with first touches before end only."""
+    """The counted leads handed over in [start, end), their first touch as it is now."""
     statement = select(Lead.owner, Lead.handed_off_at, Lead.first_touch_at).where(
         Lead.team_id == team_id,
         Lead.handed_off_at >= start,
@@ -44,10 +44,19 @@ async def handed_over(
         Lead.history == false(),
         or_(col(Lead.first_touch_at).is_not(None), Lead.status == LeadStatus.NEW.value),
     )
-    rows = (await session.exec(statement)).all()
+    return [Handed(*row) for row in (await session.exec(statement)).all()]
+
+
+def as_of(leads: Sequence[Handed], start: datetime, end: datetime) -> list[Handed]:
+    """The leads handed over in [start, end) as they stood at end: later touches not yet."""
     return [
-        Handed(owner, handed, touched if touched is not None and touched < end else None)
-        for owner, handed, touched in rows
+        Handed(
+            lead.owner,
+            lead.handed_off_at,
+            lead.first_touch_at if lead.first_touch_at and lead.first_touch_at < end else None,
+        )
+        for lead in leads
+        if start <= lead.handed_off_at < end
     ]
 
 

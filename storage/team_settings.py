@@ -221,6 +221,11 @@ TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
         "a number of hours from 1 to 720 such as 48, or off",
     ),
     _goal_field(Goal.PREVIEW_REACTION_RATE, "LEADLOOP_GOAL_PREVIEW_REACTIONS", _PERCENT.format(50)),
+    _goal_field(
+        Goal.FIRST_TOUCH_MINUTES,
+        "LEADLOOP_GOAL_FIRST_TOUCH_MINUTES",
+        "a number of business minutes from 1 to 2400 such as 60, or off",
+    ),
 )
 # The settings with a column of their own, and the goal targets that share one.
 COLUMN_FIELDS = tuple(f for f in TEAM_SETTING_FIELDS if f.column != GOALS_COLUMN)

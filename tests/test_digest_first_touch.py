@@ -9,8 +9,9 @@ from sqlalchemy import update
 
 from bot.cli.job_commands import digest_now
 from bot.deps import Deps
-from handlers.views.digest_blocks import render_digest
-from jobs.digest import digest_figures
+from handlers.views.digest_blocks import chart_data, render_digest
+from handlers.views.goal_chart import alt_text, render_chart
+from jobs.digest import digest_figures, goal_trend
 from storage.models import Lead
 from storage.schedules import week_ending
 from tests.factories import TEAM
@@ -101,3 +102,26 @@ async def test_digest_json_has_first_touch(deps: Deps) -> None:
         "untouched",
         "changes",
     }
+
+
+async def test_first_touch_is_a_shared_goal_on_the_chart(deps: Deps) -> None:
+    await add_team(deps)
+    rng = random.Random(7)
+    period = week_ending(deps.clock.now(), UTC)
+    await _seed(deps, period.before().start, 10, rng)
+    seeded = await _seed(deps, period.start, 12, rng)
+    figures = await digest_figures(deps, TEAM, period)
+    [goal] = [g for g in figures.goals if g.name == "first_touch_minutes"]
+    median = _expected(seeded, period.end)["median_business_minutes"]
+    assert goal.value == median and goal.target == 60.0
+    assert goal.on_track is (median <= 60)
+    data = chart_data(figures, await goal_trend(deps, figures))
+    assert data.first_touch[-1] == median and data.first_touch_target == 60.0
+    assert (
+        data.first_touch[-2]
+        == figures.first_touch["median_business_minutes"]
+        - (figures.first_touch["changes"]["median_business_minutes"])
+    )
+    assert "Median first touch in business minutes" in alt_text(data)
+    assert render_chart(data).startswith(b"\x89PNG")
+    assert "Median first touch: *" in texts_of(render_digest(figures).blocks)

@@ -312,6 +312,11 @@ def chart_data(figures: DigestFigures, trend: GoalTrend) -> ChartData:
         junk_share=_this_week(trend.series.get(Goal.JUNK_SHARE.value, []), figures.junk_share),
         coverage_target=targets.get(Goal.COVERAGE.value),
         junk_target=targets.get(Goal.JUNK_SHARE.value),
+        first_touch=_this_week(
+            trend.series.get(Goal.FIRST_TOUCH_MINUTES.value, []),
+            figures.first_touch.get("median_business_minutes"),
+        ),
+        first_touch_target=targets.get(Goal.FIRST_TOUCH_MINUTES.value),
         campaigns=[
             (row["campaign"], {r.value: row[r.value] for r in Rating})
             for row in rated[:CHART_CAMPAIGNS]

@@ -14,7 +14,14 @@ from typing import Any
 
 from handlers.views import ids, inputs
 from handlers.views.blocks import Block, option, plain, section
-from storage.goal_targets import HIGHER_IS_BETTER, Goal, GoalTargets, in_hours, written_range
+from storage.goal_targets import (
+    HIGHER_IS_BETTER,
+    Goal,
+    GoalTargets,
+    is_time,
+    unit_name,
+    written_range,
+)
 from storage.routing_rules import MODE_LABELS, RoutingMode
 from storage.schedules import WEEKDAYS, format_weekdays, parse_weekdays
 from storage.team_settings import (
@@ -284,9 +291,9 @@ def _goal_input(field: SettingField, goals: GoalTargets) -> Block:
     }
     target = goals.target(goal)
     if target is not None:
-        element["initial_value"] = f"{target if in_hours(goal) else target * 100:g}"
+        element["initial_value"] = f"{target if is_time(goal) else target * 100:g}"
     bound = "at least" if HIGHER_IS_BETTER[goal] else "at most"
-    label = f"{field.label}: {bound} ({'hours' if in_hours(goal) else '%'})"
+    label = f"{field.label}: {bound} ({unit_name(goal)})"
     return _input(block_id, label, element, optional=True)
 
 
@@ -335,7 +342,7 @@ def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
             )
         except ValueError:
             low, high = written_range(goal)
-            unit = "hours" if in_hours(goal) else "per cent"
+            unit = unit_name(goal).replace("%", "per cent")
             errors[block_id] = (
                 f"Use a number from {low} to {high} ({unit}), or leave it empty to switch "
                 "this goal off."

@@ -21,7 +21,7 @@ from bot.deps import Deps
 from handlers.people import _SLACK_FAILURES, Owners
 from handlers.post_intent import SLACK_CALL_ERRORS
 from handlers.routing_cards import post_cards
-from handlers.views.routing_blocks import LEADS_PER_DM, Waiting, render_new_leads
+from handlers.views.routing_blocks import Waiting, render_new_leads
 from storage.business_hours import BusinessHours
 from storage.models import Lead
 from storage.routing import EventKind, HandOver, hand_over, take_turns
@@ -33,6 +33,7 @@ from storage.sla import (
     minutes_left,
     recently_notified,
     release_notices,
+    untold_owners,
 )
 from storage.slack_ids import is_user_id
 from storage.team_settings import TeamSettings
@@ -44,6 +45,10 @@ _locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.
     weakref.WeakKeyDictionary()
 )
 _tasks: set[asyncio.Task[None]] = set()
+# Teams with a sender on its way that has not looked yet: it will see later leads too.
+_queued: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[str]]" = (
+    weakref.WeakKeyDictionary()
+)
 # A rep DMed about new leads hears about the next ones after this, all in one DM.
 BATCH_WINDOW = timedelta(minutes=1)
 
@@ -135,11 +140,16 @@ async def route_leads(
 
 
 def notify_soon(deps: Deps, team_ids: Sequence[str]) -> None:
-    """Send the teams' pending notices in the background (after the answer goes out)."""
+    """Send the teams' pending notices in the background (after the answer goes out); a
+    burst of requests shares one sender instead of starting one each."""
     client = deps.slack
     if client is None:
         return
+    queued = _queued.setdefault(asyncio.get_running_loop(), set())
     for team_id in team_ids:
+        if team_id in queued:
+            continue
+        queued.add(team_id)
         task = asyncio.create_task(_notify_logged(deps, client, team_id))
         _tasks.add(task)
         task.add_done_callback(_tasks.discard)
@@ -164,14 +174,21 @@ async def send_notices(deps: Deps, client: AsyncWebClient, team_id: str) -> int:
     One sender per team at a time in this process; across processes the conditional UPDATE
     of storage.sla.claim_notices gives each hand-over to one sender. Returns leads told.
     """
-    loop_locks = _locks.setdefault(asyncio.get_running_loop(), {})
-    lock = loop_locks.setdefault(team_id, asyncio.Lock())
+    loop = asyncio.get_running_loop()
+    lock = _locks.setdefault(loop, {}).setdefault(team_id, asyncio.Lock())
     async with lock:
+        # From here on, leads stored later need a sender of their own.
+        _queued.get(loop, set()).discard(team_id)
         now = deps.clock.now()
-        async with deps.sessions.begin() as session:
+        async with deps.sessions() as session:
             hold = await recently_notified(
                 session=session, team_id=team_id, since=now - BATCH_WINDOW
             )
+            # A read first: during a burst every rep is usually waiting for the next batch,
+            # and a claim that would take nothing need not queue for the write lock.
+            if not await untold_owners(session=session, team_id=team_id) - hold:
+                return 0
+        async with deps.sessions.begin() as session:
             leads = await claim_notices(session=session, team_id=team_id, hold=hold)
         if not leads:
             return 0
@@ -197,20 +214,17 @@ async def send_notices(deps: Deps, client: AsyncWebClient, team_id: str) -> int:
 async def _send_dm(
     deps: Deps, client: AsyncWebClient, team: TeamSettings, owner: str, leads: list[Lead]
 ) -> bool:
+    """One DM for all the rep's new leads (the first LEADS_PER_DM listed, the rest counted)."""
     rules = deps.settings.routing_rules
     hours = rules.business_hours(team.zone)
     now = deps.clock.now()
-    for start in range(0, len(leads), LEADS_PER_DM):
-        waiting = [
-            Waiting(lead, minutes_left(_due(lead, hours, rules), now, hours))
-            for lead in leads[start : start + LEADS_PER_DM]
-        ]
-        message = render_new_leads(waiting, sla_minutes=rules.sla_minutes)
-        try:
-            await client.chat_postMessage(channel=owner, **message.as_kwargs())
-        except SLACK_CALL_ERRORS as exc:
-            logger.warning("could not DM %s about new leads: %s", owner, type(exc).__name__)
-            return False
+    waiting = [Waiting(lead, minutes_left(_due(lead, hours, rules), now, hours)) for lead in leads]
+    message = render_new_leads(waiting, sla_minutes=rules.sla_minutes)
+    try:
+        await client.chat_postMessage(channel=owner, **message.as_kwargs())
+    except SLACK_CALL_ERRORS as exc:
+        logger.warning("could not DM %s about new leads: %s", owner, type(exc).__name__)
+        return False
     async with deps.sessions.begin() as session:
         await mark_notified(session=session, team_id=team.team_id, user_id=owner, now=now)
     return True

@@ -70,16 +70,21 @@ async def pool_reps(
 ) -> list[RoutingRep]:
     """The pool's rows in pool order (created at turn 0 for newcomers), locked for this
     transaction on PostgreSQL so that concurrent batches take turns one after the other."""
-    for user_id in pool:
-        await insert_ignoring_conflicts(
-            session, RoutingRep, {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
-        )
-    statement = select(RoutingRep).where(
-        RoutingRep.team_id == team_id, col(RoutingRep.user_id).in_(pool)
+    # Locked in one order (by user id) by everyone, or two batches each holding one rep's row
+    # wait for the other's: a deadlock.
+    statement = (
+        select(RoutingRep)
+        .where(RoutingRep.team_id == team_id, col(RoutingRep.user_id).in_(pool))
+        .order_by(col(RoutingRep.user_id))
     )
     if lock:
         statement = statement.with_for_update()
     rows = {row.user_id: row for row in (await session.exec(statement)).all()}
+    if len(rows) < len(set(pool)):
+        for user_id in set(pool) - set(rows):
+            new = {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
+            await insert_ignoring_conflicts(session, RoutingRep, new)
+        rows = {row.user_id: row for row in (await session.exec(statement)).all()}
     return [rows[user_id] for user_id in pool if user_id in rows]
 
 

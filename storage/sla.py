@@ -53,6 +53,20 @@ async def waiting_leads(
     return list((await session.exec(statement.order_by(col(Lead.assigned_at), col(Lead.id)))).all())
 
 
+def _untold(team_id: str) -> list[object]:
+    return [
+        LEADS.c.team_id == team_id,
+        LEADS.c.notified_round < LEADS.c.routing_round,
+        LEADS.c.first_touch_at.is_(None),
+    ]
+
+
+async def untold_owners(*, session: AsyncSession, team_id: str) -> set[str | None]:
+    """Whose hand-overs wait to be told (None: leads for the channel), read without a lock."""
+    statement = select(LEADS.c.owner).where(*_untold(team_id)).distinct()
+    return set((await session.exec(statement)).all())
+
+
 async def claim_notices(
     *, session: AsyncSession, team_id: str, hold: Collection[str] = ()
 ) -> list[Lead]:
@@ -61,12 +75,7 @@ async def claim_notices(
     that concurrent senders never both take one. The leads of reps in hold wait."""
     statement = (
         update(LEADS)
-        .where(
-            LEADS.c.team_id == team_id,
-            LEADS.c.notified_round < LEADS.c.routing_round,
-            LEADS.c.first_touch_at.is_(None),
-            or_(LEADS.c.owner.is_(None), LEADS.c.owner.not_in(list(hold))),
-        )
+        .where(*_untold(team_id), or_(LEADS.c.owner.is_(None), LEADS.c.owner.not_in(list(hold))))
         .values(notified_round=LEADS.c.routing_round)
         .returning(LEADS.c.id)
     )

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import copy
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -360,6 +361,11 @@ class SlackStandIn:
         self._expired: set[str] = set()
         self._views: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
+        # chat.postMessage's per-channel limit (seconds between posts; None: unlimited), and
+        # when each channel last took a post (time.monotonic).
+        self._post_interval: float | None = None
+        self._posted_at: dict[str, list[float]] = {}
+        self.rate_limited = 0
 
     # Lifecycle
 
@@ -505,6 +511,17 @@ class SlackStandIn:
             raise ValueError("fail_next with status 200 needs an error")
         self._queue(method, _Failure(status, retry_after, error, after_effect), times)
 
+    def limit_posts(self, seconds: float = 1.0) -> None:
+        """Enforce Slack's chat.postMessage limit: a post to a channel sooner than seconds
+        after its last one is answered 429 with Retry-After (and counted in rate_limited)."""
+        with self._lock:
+            self._post_interval = seconds
+
+    def post_times(self, channel: str) -> list[float]:
+        """When each post to a channel was taken (time.monotonic), oldest first."""
+        with self._lock:
+            return list(self._posted_at.get(_channel_id(channel), []))
+
     def drop_next(self, method: str, *, after_effect: bool = True, times: int = 1) -> None:
         """Close the connection of the next `times` calls of `method` without answering.
 
@@ -589,6 +606,11 @@ class SlackStandIn:
             return True
 
     def _answer(self, method: str, params: Params, token: str | None) -> Answer:
+        if method == "chat.postMessage" and self._post_interval is not None:
+            wait = self._rate_wait(_channel_id(params.get("channel")))
+            if wait is not None:
+                self.rate_limited += 1
+                return 429, _error("ratelimited"), {"Retry-After": str(wait)}
         queued = self._failures.get(method)
         if not queued:
             return self._serve(method, params, token)
@@ -596,6 +618,15 @@ class SlackStandIn:
         if failure.after_effect:
             self._serve(method, params, token)
         return _failure_answer(failure)
+
+    def _rate_wait(self, channel: str) -> int | None:
+        """Whole seconds to wait before channel takes another post; None: take it now."""
+        now = time.monotonic()
+        taken = self._posted_at.setdefault(channel, [])
+        if taken and now - taken[-1] < (self._post_interval or 0):
+            return max(1, math.ceil(taken[-1] + (self._post_interval or 0) - now))
+        taken.append(now)
+        return None
 
     def _serve(self, method: str, params: Params, token: str | None) -> Answer:
         if method == "apps.connections.open":

@@ -71,7 +71,9 @@ def render_new_leads(waiting: list[Waiting], *, sla_minutes: int) -> Message:
         blocks.append(lead_buttons(item.lead))
     if len(waiting) > LEADS_PER_DM:
         more = len(waiting) - LEADS_PER_DM
-        blocks.append(context(f"…and {more} more: the App Home lists them all."))
+        blocks.append(
+            context(f"…and {more} more: your App Home shows what waits, with the time left.")
+        )
     return Message(f"{count} for you: first touch within {sla_minutes} minutes", blocks)
 
 

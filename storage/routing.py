@@ -81,9 +81,8 @@ async def pool_reps(
         statement = statement.with_for_update()
     rows = {row.user_id: row for row in (await session.exec(statement)).all()}
     if len(rows) < len(set(pool)):
-        for user_id in set(pool) - set(rows):
-            new = {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
-            await insert_ignoring_conflicts(session, RoutingRep, new)
+        for user_id in sorted(set(pool) - set(rows)):
+            await insert_ignoring_conflicts(session, RoutingRep, _new_rep(team_id, user_id))
         rows = {row.user_id: row for row in (await session.exec(statement)).all()}
     return [rows[user_id] for user_id in pool if user_id in rows]
 
@@ -209,17 +208,26 @@ async def past_owners(*, session: AsyncSession, lead_id: int) -> set[str]:
     return {user for user in (await session.exec(statement)).all() if user}
 
 
-async def set_away(*, session: AsyncSession, team_id: str, user_id: str, away: bool) -> None:
-    """Mark a rep away (no leads routed to them) or back."""
-    await insert_ignoring_conflicts(
-        session, RoutingRep, {"team_id": team_id, "user_id": user_id, "turn": 0, "away": away}
-    )
+def _new_rep(team_id: str, user_id: str) -> dict[str, object]:
+    return {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
+
+
+async def update_rep(
+    *, session: AsyncSession, team_id: str, user_id: str, **values: object
+) -> None:
+    """Set values on a rep's routing row, creating it first (turn 0, present) if need be."""
+    await insert_ignoring_conflicts(session, RoutingRep, _new_rep(team_id, user_id))
     statement = (
         update(RoutingRep)
         .where(col(RoutingRep.team_id) == team_id, col(RoutingRep.user_id) == user_id)
-        .values(away=away)
+        .values(**values)
     )
     await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def set_away(*, session: AsyncSession, team_id: str, user_id: str, away: bool) -> None:
+    """Mark a rep away (no leads routed to them) or back."""
+    await update_rep(session=session, team_id=team_id, user_id=user_id, away=away)
 
 
 async def is_away(*, session: AsyncSession, team_id: str, user_id: str) -> bool:

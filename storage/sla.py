@@ -10,9 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.business_hours import BusinessHours
-from storage.db import insert_ignoring_conflicts
 from storage.models import Lead, RoutingRep
-from storage.routing import LEADS, waiting_for_first_touch
+from storage.routing import LEADS, update_rep, waiting_for_first_touch
 
 # At the deadline the owner is reminded; at this many times the SLA the lead moves on.
 REASSIGN_AFTER = 2
@@ -109,12 +108,4 @@ async def mark_notified(
     *, session: AsyncSession, team_id: str, user_id: str, now: datetime
 ) -> None:
     """Remember that the rep was just sent a DM of new leads."""
-    await insert_ignoring_conflicts(
-        session, RoutingRep, {"team_id": team_id, "user_id": user_id, "turn": 0, "away": False}
-    )
-    statement = (
-        update(RoutingRep)
-        .where(col(RoutingRep.team_id) == team_id, col(RoutingRep.user_id) == user_id)
-        .values(notified_at=now)
-    )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await update_rep(session=session, team_id=team_id, user_id=user_id, notified_at=now)

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +13,10 @@ from bot.serving import prepare_served_app
 from jobs.sla import run_sla_pass
 from storage.models import Lead, LeadEvent
 from storage.routing import set_away
-from tests.factories import TEAM, block_action
-from tests.helpers import all_rows, job_client, wait_for_responses
+from tests.factories import BOT_TOKEN, TEAM, block_action
+from tests.helpers import all_rows, job_client, seed_team, wait_for_responses
 from tests.routing_helpers import REPS, new_leads, routed_app, routed_deps
+from tests.test_lead_import import leadloop, write_csv
 
 
 def _dm_lead_ids(standin: SlackStandIn, rep: str) -> list[str]:
@@ -139,3 +141,33 @@ async def test_leads_arriving_within_a_minute_are_batched_in_one_dm(
         first, batched = standin.messages("D" + rep[1:])
         assert batched["text"].startswith("2 new leads for you")
     assert sorted(int(i) for rep in REPS for i in _dm_lead_ids(standin, rep)) == list(range(1, 10))
+
+
+async def test_leadloop_import_routes_new_leads_but_not_history(
+    deps: Deps,
+    standin: SlackStandIn,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await seed_team(deps, TEAM)
+    rows = [
+        ["Record ID", "Email", "Create Date"],
+        ["201", "new1@example.com", ""],
+        ["202", "new2@example.com", ""],
+        ["203", "old@example.com", "2026-01-05 09:00"],
+    ]
+    source = write_csv(tmp_path / "leads.csv", rows)
+    for name, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": standin.base_url,
+        "LEADLOOP_TEAM_ID": TEAM,
+        "LEADLOOP_ROUTING": "round-robin",
+        "LEADLOOP_ROUTING_POOL": ",".join(REPS),
+    }.items():
+        monkeypatch.setenv(name, value)
+    status, out, _err = await leadloop(deps, monkeypatch, capsys, "import", str(source))
+    assert status == 0 and "3 created" in out
+    owners = {lead.external_id: lead.owner for lead in await all_rows(deps, Lead)}
+    assert owners == {"201": REPS[0], "202": REPS[1], "203": None}
+    assert [len(_dm_lead_ids(standin, rep)) for rep in REPS] == [1, 1, 0]

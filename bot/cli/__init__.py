@@ -32,6 +32,7 @@ from handlers.lead_import import (
     progress_line,
     summary_lines,
 )
+from handlers.lead_routing import notices_sent
 from storage.db import create_engine, create_sessions, is_reachable
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -259,6 +260,8 @@ async def _import(settings: Settings, args: argparse.Namespace) -> None:
             options,
             on_progress=_show_progress if sys.stderr.isatty() else None,
         )
+        # Routed leads: their reps' DMs and the claim cards go out before the process ends.
+        await notices_sent()
     finally:
         await deps.engine.dispose()
     print("\n".join(summary_lines(summary, args.file.name, dry_run=args.dry_run)))

@@ -25,6 +25,7 @@ from storage.routing import (
     Answer,
     ClickResult,
     claim_lead,
+    find_card,
     mark_contacted,
     past_owners,
     set_away,
@@ -133,11 +134,18 @@ async def claim(turn: Turn) -> None:
     if result.answer is not Answer.DONE or result.lead is None:
         await reply_privately(turn.respond, private_note(_refusal(result)))
         return
-    container = turn.body.get("container") or {}
+    async with turn.deps.sessions() as session:
+        card = await find_card(session=session, team_id=turn.team_id, lead_id=result.lead.id)
+    if card is None:
+        return
     message = claimed_card(result.lead, turn.user_id)
-    await turn.client.chat_update(
-        channel=container.get("channel_id"), ts=container.get("message_ts"), **message.as_kwargs()
-    )
+    try:
+        await turn.client.chat_update(
+            channel=card.channel_id, ts=card.message_ts, **message.as_kwargs()
+        )
+    except SlackApiError as exc:
+        # The claim stands; only the card still shows Claim (a later click is told who won).
+        logger.warning("could not mark a claim card claimed: %s", exc.response.get("error"))
 
 
 async def claim_next(turn: Turn) -> None:

@@ -1,5 +1,6 @@
 """Routing scenarios' shared set-up: the real app with routing on, the lead API and Slack."""
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,6 +67,10 @@ async def routed_app(deps: Deps, standin: Any) -> AsyncIterator[RoutedApp]:
     async with httpx.AsyncClient(transport=transport, base_url="http://leadloop.test") as http:
         yield RoutedApp(deps, http, SlackDriver(http, standin))
     await notices_sent()
+    # Listeners still running after their ack finish before the database goes away.
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)
 
 
 def new_leads(count: int, start: int = 0) -> list[dict[str, Any]]:

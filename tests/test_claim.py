@@ -2,9 +2,11 @@
 one queue card with Claim next, and forged or late clicks change nothing."""
 
 import asyncio
+from datetime import timedelta
 
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
+from jobs.sla import run_sla_pass
 from storage.models import Lead
 from tests.factories import CHANNEL, OTHER_TEAM, block_action
 from tests.helpers import all_rows, wait_for_responses
@@ -74,5 +76,33 @@ async def test_forged_and_foreign_clicks_change_nothing(deps: Deps, standin: Sla
             _click("routing_claim", value, "U0ELSE", standin, card["ts"], team=OTHER_TEAM)
         )
         assert foreign.status_code == 200
+        *_, stranger = await wait_for_responses(standin, 2)
+        assert "not installed in this workspace" in stranger.body["text"]
     [lead] = await all_rows(deps, Lead)
     assert lead.owner is None
+
+
+async def test_an_untouched_claim_goes_back_to_the_channel_and_old_cards_say_so(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    deps = routed_deps(deps, routing="claim")
+    async with routed_app(deps, standin) as app:
+        await app.send_leads(new_leads(1))
+        [card] = standin.messages(CHANNEL)
+        old = card["blocks"][1]["elements"][0]["value"]
+        await app.slack.interact(_click("routing_claim", old, "U0SLOW", standin, card["ts"]))
+        await standin.wait_for("chat.update")
+        deps.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+        report = await run_sla_pass(deps, deps.slack, now=deps.clock.now())
+        assert report.reassigned == [1]
+        texts = [m["text"] for m in standin.messages(CHANNEL)]
+        assert texts == ["Lead claimed", "An untouched lead was reassigned", "New lead to claim"]
+        await app.slack.interact(_click("routing_claim", old, "U0LATE", standin, card["ts"]))
+        [answer] = await wait_for_responses(standin, 1)
+        assert "moved on since this card was posted" in answer.body["text"]
+        fresh = standin.messages(CHANNEL)[-1]
+        value = fresh["blocks"][1]["elements"][0]["value"]
+        await app.slack.interact(_click("routing_claim", value, "U0LATE", standin, fresh["ts"]))
+        await standin.wait_for("chat.update", 2)
+    [lead] = await all_rows(deps, Lead)
+    assert lead.owner == "U0LATE" and lead.routing_round == 4  # channel, claim, back, claim

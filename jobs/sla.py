@@ -45,7 +45,10 @@ async def run_sla_pass(
     dry_run: bool = False,
     sleep: Sleep = asyncio.sleep,
 ) -> SlaReport:
-    """One SLA pass over every routing team as of now."""
+    """One SLA pass over every routing team as of now; a dry run (or no client) only says
+    what is due."""
+    client = None if dry_run else client
+    dry_run = client is None
     report = SlaReport()
     async with deps.sessions() as session:
         team_ids = [team.team_id for team in await list_teams(session=session)]
@@ -59,15 +62,14 @@ async def run_sla_pass(
             leads = await waiting_leads(session=session, team_id=team_id)
         plan: RoutingPlan | None = None
         for lead in leads:
-            assert lead.assigned_at is not None
-            due = deadlines(lead.assigned_at, hours, rules.sla_minutes)
+            due = deadlines(lead.assigned_at or lead.handed_off_at, hours, rules.sla_minutes)
             if now >= due.reassign_at:
                 plan = plan or await routing_plan(deps, team)
                 if dry_run or await _reassign(deps, client, plan, lead, now, sleep):
                     report.reassigned.append(lead.id or 0)
-            elif now >= due.remind_at and await _remind(deps, client, lead, dry_run, sleep):
+            elif now >= due.remind_at and await _remind(deps, client, lead, report, sleep):
                 report.reminded.append(lead.id or 0)
-        if client is not None and not dry_run:
+        if client is not None:
             await send_notices(deps, client, team_id)
     logger.info(
         "SLA pass: %s reminded, %s reassigned", len(report.reminded), len(report.reassigned)
@@ -76,17 +78,16 @@ async def run_sla_pass(
 
 
 async def _remind(
-    deps: Deps, client: AsyncWebClient | None, lead: Lead, dry_run: bool, sleep: Sleep
+    deps: Deps, client: AsyncWebClient | None, lead: Lead, report: SlaReport, sleep: Sleep
 ) -> bool:
-    """Remind the owner once for this hand-over; whether this pass did (or would)."""
-    assert lead.id is not None and lead.owner is not None
-    if dry_run:
-        async with deps.sessions() as session:
-            return not await has_event(
-                session=session, lead_id=lead.id, kind=EventKind.REMINDED, round=lead.routing_round
-            )
-    if client is None:
-        return False
+    """Remind the owner once for this hand-over; whether this pass did (without a client,
+    a dry run: whether it would)."""
+    async with deps.sessions() as session:
+        done = await has_event(
+            session=session, lead_id=lead.id or 0, kind=EventKind.REMINDED, round=lead.routing_round
+        )
+    if done or client is None or lead.owner is None:
+        return not done and client is None
     message = render_reminder(lead, sla_minutes=deps.settings.routing_rules.sla_minutes)
 
     async def record(session: AsyncSession, _channel: str, _ts: str) -> None:
@@ -106,6 +107,8 @@ async def _remind(
         after_post=record,
         sleep=sleep,
     )
+    if result.outcome is Outcome.FAILED:
+        report.errors.append(f"reminder for lead {lead.id}: {result.error}")
     return result.outcome is Outcome.POSTED
 
 

@@ -92,13 +92,16 @@ class LeadDraft:
 
 @dataclass(frozen=True)
 class LeadAnswer:
-    """What became of one lead, the fields dropped on the way, whether it is history, and its
-    source when no campaign has that name."""
+    """What became of one lead, the fields dropped on the way, whether it is history, its
+    source when no campaign has that name, and where routing sent it."""
 
     result: UpsertResult
     dropped: tuple[Dropped, ...] = ()
     history: bool = False
     unmatched_source: str | None = None
+    # Routing handed the new lead to this rep (routed_to None: to the channel to be claimed).
+    routed: bool = False
+    routed_to: str | None = None
 
 
 class _Invalid(Exception):
@@ -272,14 +275,17 @@ async def intake_leads(
     plans = {
         team_id: await routing_plan(deps, await deps.team_settings(team_id)) for team_id in by_team
     }
-    routed: set[str] = set()
+    # Each routed lead's team and rep (None: the channel), by lead id.
+    routed: dict[int, tuple[str, str | None]] = {}
 
     async def store(session: AsyncSession) -> None:
         routed.clear()
         for team_id, drafts in by_team.items():
             ready = await _store_team(session, team_id, drafts, found[team_id], now, answers)
-            if await route_leads(session, plans[team_id], team_id=team_id, leads=ready, now=now):
-                routed.add(team_id)
+            moves = await route_leads(
+                session, plans[team_id], team_id=team_id, leads=ready, now=now
+            )
+            routed.update({move.lead_id: (team_id, move.to) for move in moves})
 
     if dry_run:
         async with deps.sessions() as session:
@@ -288,8 +294,15 @@ async def intake_leads(
     else:
         # Concurrent batches may deadlock on PostgreSQL; the victim's batch is run again.
         await in_retried_transaction(deps.sessions, store)
-        notify_soon(deps, sorted(routed))
-    return [answer for answer in answers if answer is not None]
+        notify_soon(deps, sorted({team_id for team_id, _to in routed.values()}))
+    return [_with_route(answer, routed) for answer in answers if answer is not None]
+
+
+def _with_route(answer: LeadAnswer, routed: dict[int, tuple[str, str | None]]) -> LeadAnswer:
+    lead_id = answer.result.lead_id
+    if lead_id is None or lead_id not in routed:
+        return answer
+    return replace(answer, routed=True, routed_to=routed[lead_id][1])
 
 
 def _resolved(

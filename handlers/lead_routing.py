@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
-from handlers.people import _SLACK_FAILURES, Owners
+from handlers.people import Owners
 from handlers.post_intent import SLACK_CALL_ERRORS
 from handlers.routing_cards import post_cards
 from handlers.views.routing_blocks import Waiting, render_new_leads
@@ -85,7 +85,7 @@ async def _group_members(deps: Deps, group: str) -> list[str]:
         return []
     try:
         answer = await deps.slack.usergroups_users_list(usergroup=group)
-    except _SLACK_FAILURES as exc:
+    except SLACK_CALL_ERRORS as exc:
         logger.warning("could not read user group %s: %s", group, type(exc).__name__)
         return []
     return [user for user in answer.get("users") or [] if is_user_id(user)]

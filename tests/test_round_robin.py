@@ -62,7 +62,8 @@ async def test_reps_at_their_cap_are_skipped_and_then_the_channel_claims(
 ) -> None:
     deps = routed_deps(deps, routing_cap=2)
     async with routed_app(deps, standin) as app:
-        await app.send_leads(new_leads(8))
+        answer = await app.send_leads(new_leads(8))
+    assert [r["routed_to"] for r in answer["results"]] == [*REPS, *REPS, "channel", "channel"]
     leads = await all_rows(deps, Lead)
     counts = Counter(lead.owner for lead in leads)
     assert counts == {REPS[0]: 2, REPS[1]: 2, REPS[2]: 2, None: 2}
@@ -75,7 +76,8 @@ async def test_owned_and_history_leads_are_not_routed(deps: Deps, standin: Slack
     async with routed_app(deps, standin) as app:
         owned = {**new_leads(1)[0], "owner": "U0OWNER"}
         old = {**new_leads(1, start=5)[0], "history": True}
-        await app.send_leads([owned, old])
+        answer = await app.send_leads([owned, old])
+    assert all("routed_to" not in result for result in answer["results"])
     leads = await all_rows(deps, Lead)
     assert [(lead.owner, lead.routing_round) for lead in leads] == [("U0OWNER", 0), (None, 0)]
 

@@ -31,9 +31,12 @@ async def post_cards(
     async with deps.sessions() as session:
         queued = await find_card(session=session, team_id=team.team_id, lead_id=None)
         waiting = await unclaimed_count(session=session, team_id=team.team_id)
+    # A queue card still counting older leads takes these too; else a burst gets a new one
+    # (at the bottom of the channel, not an old card far up that says all were claimed).
+    counting = queued is not None and waiting > len(leads)
     try:
-        if len(leads) > QUEUE_AFTER or (queued is not None and waiting > len(leads)):
-            await refresh_queue(deps, client, team.team_id)
+        if len(leads) > QUEUE_AFTER or counting:
+            await refresh_queue(deps, client, team.team_id, fresh=not counting)
             return True
         for lead in leads:
             await _post(deps, client, team.team_id, channel, lead.id, claim_card(lead))
@@ -63,13 +66,15 @@ async def _post(
         )
 
 
-async def refresh_queue(deps: Deps, client: AsyncWebClient, team_id: str) -> None:
-    """Post the queue card, or update it in place, with how many leads wait now."""
+async def refresh_queue(
+    deps: Deps, client: AsyncWebClient, team_id: str, *, fresh: bool = False
+) -> None:
+    """Update the queue card in place with how many leads wait now (fresh: post a new one)."""
     async with deps.sessions() as session:
         card = await find_card(session=session, team_id=team_id, lead_id=None)
         waiting = await unclaimed_count(session=session, team_id=team_id)
     message = queue_card(waiting)
-    if card is not None:
+    if card is not None and not fresh:
         await client.chat_update(channel=card.channel_id, ts=card.message_ts, **message.as_kwargs())
     elif waiting and (channel := deps.settings.routing_rules.channel) is not None:
         await _post(deps, client, team_id, channel, None, message)

@@ -106,3 +106,23 @@ async def test_an_untouched_claim_goes_back_to_the_channel_and_old_cards_say_so(
         await standin.wait_for("chat.update", 2)
     [lead] = await all_rows(deps, Lead)
     assert lead.owner == "U0LATE" and lead.routing_round == 4  # channel, claim, back, claim
+
+
+async def test_a_later_burst_gets_a_new_queue_card_once_the_old_one_is_done(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    deps = routed_deps(deps, routing="claim")
+    async with routed_app(deps, standin) as app:
+        await app.send_leads(new_leads(6))
+        [card] = standin.messages(CHANNEL)
+        for n in range(6):
+            click = _click("routing_claim_next", "next", f"U0REP{n}", standin, card["ts"])
+            await app.slack.interact(click)
+            await standin.wait_for("chat.update", n + 1)
+        assert standin.message(CHANNEL, card["ts"])["text"] == "No new leads waiting"
+        await app.send_leads(new_leads(7, start=10))
+        [_done, fresh] = standin.messages(CHANNEL)
+        assert fresh["text"] == "7 new leads waiting"
+        await app.send_leads(new_leads(1, start=30))
+        assert standin.message(CHANNEL, fresh["ts"])["text"] == "8 new leads waiting"
+    assert len(standin.messages(CHANNEL)) == 2

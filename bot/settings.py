@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.business_hours import DEFAULT_HOURS, parse_country, parse_hours, parse_minutes
 from storage.channel_refs import read_channel
-from storage.routing_rules import DEFAULT_CAP, RoutingRules
+from storage.routing_rules import DEFAULT_CAP, RoutingRules, parse_managers
 from storage.slack_ids import is_team_id
 from storage.team_settings import (
     DIGEST_CHANNELS_MAX,
@@ -50,6 +50,10 @@ HINTS: dict[str, str] = {
     "LEADLOOP_ROUTING_POOL": (
         "reps separated by commas: Slack user ids (U0123456789), emails, or a user group id "
         "(S0123456789)"
+    ),
+    "LEADLOOP_ROUTING_MANAGERS": (
+        "rep:manager pairs of Slack user ids separated by commas, such as "
+        "U0REP1:U0BOSS,U0REP2:U0BOSS (a bare id is everyone's manager)"
     ),
     "LEADLOOP_ROUTING_CAP": f"a whole number of untouched new leads from 1 to {ROUTING_CAP_MAX}",
     "LEADLOOP_FIRST_TOUCH_SLA": "a duration in business time such as 60m, 2h or 1h30m",
@@ -138,6 +142,10 @@ class Settings(BaseSettings):
     routing_channel: str | None = _env("LEADLOOP_ROUTING_CHANNEL", default=None)
     routing_pool: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ROUTING_POOL", default=())
     routing_cap: int = _env("LEADLOOP_ROUTING_CAP", default=DEFAULT_CAP)
+    # Who is told when a rep's untouched lead is reassigned (else the routing channel).
+    routing_managers: Annotated[tuple[tuple[str | None, str], ...], NoDecode] = _env(
+        "LEADLOOP_ROUTING_MANAGERS", default=()
+    )
     # The first-touch SLA in business minutes, the business hours, the holidays' country.
     first_touch_sla: int = _env("LEADLOOP_FIRST_TOUCH_SLA", default="60m")
     business_hours: str = _env("LEADLOOP_BUSINESS_HOURS", default=DEFAULT_HOURS)
@@ -241,6 +249,11 @@ class Settings(BaseSettings):
             raise ValueError("not a list of reps")
         return tuple(dict.fromkeys(value))
 
+    @field_validator("routing_managers", mode="before")
+    @classmethod
+    def _managers(cls, value: Any) -> Any:
+        return parse_managers(value)
+
     @field_validator("routing_cap", mode="before")
     @classmethod
     def _cap(cls, value: Any) -> Any:
@@ -302,6 +315,7 @@ class Settings(BaseSettings):
             sla_minutes=self.first_touch_sla,
             hours=parse_hours(self.business_hours),
             holidays=self.holidays,
+            managers=self.routing_managers,
         )
 
     @property

@@ -121,7 +121,7 @@ async def _reassign(
     sleep: Sleep,
 ) -> bool:
     """Move the lead on from its hand-over (never back to anyone who had it); whether this
-    pass did. The channel is told once."""
+    pass did. The rep's manager, else the routing channel, is told once."""
     assert lead.id is not None
     async with deps.sessions() as session:
         exclude = {
@@ -145,7 +145,7 @@ async def _reassign(
             now=now,
         )
         await session.commit()
-    channel = plan.rules.channel
+    channel = plan.rules.manager_of(lead.owner) or plan.rules.channel
     if client is not None and channel is not None:
         message = render_reassigned(lead, before=lead.owner, after=moved[0].to)
         await post_once(

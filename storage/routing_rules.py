@@ -13,6 +13,7 @@ from storage.business_hours import (
     HoursSpec,
     parse_hours,
 )
+from storage.slack_ids import is_user_id
 
 DEFAULT_CAP = 10
 
@@ -51,7 +52,29 @@ class RoutingRules:
     sla_minutes: int = DEFAULT_SLA_MINUTES
     hours: HoursSpec = field(default_factory=lambda: parse_hours(DEFAULT_HOURS))
     holidays: str | None = None
+    # Who hears when a rep's lead is reassigned: (rep, manager) pairs; rep None: everyone's.
+    managers: tuple[tuple[str | None, str], ...] = ()
+
+    def manager_of(self, rep: str | None) -> str | None:
+        """The rep's manager (their own, else everyone's), or None: tell the channel."""
+        mine = dict(self.managers)
+        return mine.get(rep) if rep in mine else mine.get(None)
 
     def business_hours(self, zone: ZoneInfo) -> BusinessHours:
         """The business hours in a team's zone."""
         return BusinessHours(self.hours, zone, self.holidays)
+
+
+def parse_managers(value: Any) -> tuple[tuple[str | None, str], ...]:
+    """Managers written "U0REP:U0BOSS,U0HEAD" (a bare id: everyone's manager)."""
+    parts = value.split(",") if isinstance(value, str) else list(value or ())
+    pairs: list[tuple[str | None, str]] = []
+    for part in (str(p).strip() for p in parts):
+        if not part:
+            continue
+        rep, colon, manager = part.partition(":")
+        pair = (rep.strip(), manager.strip()) if colon else (None, rep.strip())
+        if not all(is_user_id(who) for who in pair if who is not None):
+            raise ValueError("not rep:manager pairs of Slack user ids")
+        pairs.append(pair)
+    return tuple(pairs)

@@ -4,10 +4,13 @@ two replicas on one database; and first touch by each of its three paths."""
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.cli import main
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.scheduler import ScheduledJobs, Scheduler
+from bot.settings import SettingsError, load_settings
 from jobs.sla import run_sla_pass
 from storage.models import JobClaim, Lead, LeadEvent
 from tests.factories import CHANNEL, block_action
@@ -135,3 +138,47 @@ async def test_first_touch_by_a_status_from_the_crm(deps: Deps, standin: SlackSt
         await app.send_leads([{**new_leads(1)[0], "status": "contacted"}])
     [lead] = await all_rows(deps, Lead)
     assert lead.first_touch_at == deps.clock.now()
+
+
+async def test_the_reps_manager_is_told_instead_of_the_channel(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    deps = routed_deps(deps, routing_managers=((REPS[0], "U0BOSS"),))
+    async with routed_app(deps, standin) as app:
+        await app.send_leads(new_leads(1))
+        deps.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+        await run_sla_pass(deps, deps.slack, now=deps.clock.now())
+    assert _dm(standin, "U0BOSS") == ["An untouched lead was reassigned"]
+    assert standin.messages(CHANNEL) == []
+
+
+def test_routing_settings_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("LEADLOOP_ROUTING", "Round Robin")
+    monkeypatch.setenv("LEADLOOP_ROUTING_POOL", "U0A, ann@example.com ,S0SALES")
+    monkeypatch.setenv("LEADLOOP_FIRST_TOUCH_SLA", "1h30m")
+    monkeypatch.setenv("LEADLOOP_BUSINESS_HOURS", "Mon-Thu 08:00-16:00")
+    monkeypatch.setenv("LEADLOOP_HOLIDAYS", "de")
+    monkeypatch.setenv("LEADLOOP_ROUTING_MANAGERS", "U0A:U0BOSS,U0HEAD")
+    settings = load_settings()
+    rules = settings.routing_rules
+    assert settings.team_defaults.routing == "round-robin"
+    assert rules.pool == ("U0A", "ann@example.com", "S0SALES")
+    assert (rules.sla_minutes, rules.hours.describe(), rules.holidays) == (
+        90,
+        "mon-thu 08:00-16:00",
+        "DE",
+    )
+    assert (rules.manager_of("U0A"), rules.manager_of("U0B")) == ("U0BOSS", "U0HEAD")
+    for name, bad in [
+        ("LEADLOOP_ROUTING", "sometimes"),
+        ("LEADLOOP_ROUTING_POOL", "not a rep"),
+        ("LEADLOOP_FIRST_TOUCH_SLA", "soon"),
+        ("LEADLOOP_BUSINESS_HOURS", "9 to 5"),
+        ("LEADLOOP_HOLIDAYS", "XX"),
+        ("LEADLOOP_ROUTING_MANAGERS", "boss"),
+        ("LEADLOOP_ROUTING_CAP", "0"),
+    ]:
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(SettingsError, match=f"^{name} is malformed: use "):
+            load_settings()
+        monkeypatch.delenv(name)

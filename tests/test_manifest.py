@@ -38,7 +38,8 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # files:write: the digest's goals chart goes up with files_upload_v2;
     # channels:history, groups:history, im:history: a post Slack may have taken without
     # saying so (a 5xx, a dropped connection) is looked up by its metadata before a retry,
-    # in public and private channels and DMs; im:write: conversations.open finds a DM's id.
+    # in public and private channels and DMs; im:write: conversations.open finds a DM's id;
+    # usergroups:read: a routing pool given as a user group (usergroups.users.list).
     assert MANIFEST["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
@@ -52,6 +53,7 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
         "groups:history",
         "im:history",
         "im:write",
+        "usergroups:read",
     ]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

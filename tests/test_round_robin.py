@@ -10,6 +10,7 @@ from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from bot.installation import InstallationError
 from bot.serving import prepare_served_app
+from handlers.lead_routing import resolve_pool
 from jobs.sla import run_sla_pass
 from storage.models import Lead, LeadEvent
 from storage.routing import set_away
@@ -86,18 +87,22 @@ async def test_start_up_names_pool_members_slack_does_not_know(
     deps: Deps, standin: SlackStandIn
 ) -> None:
     standin.add_user("U0KNOWN", email="known@example.com")
-    pool = ("U0REPA", "known@example.com", "ghost@example.com")
+    standin.add_usergroup("S0SALES", ["U0GROUP1", "U0GROUP2"])
+    pool = ("U0REPA", "known@example.com", "S0SALES", "ghost@example.com", "S0NOBODY")
     with pytest.raises(InstallationError) as refused:
         await prepare_served_app(
             routed_deps(deps, routing_pool=pool), job_client(deps), scheduler=False
         )
     assert str(refused.value).startswith(
-        "LEADLOOP_ROUTING_POOL names people leadloop cannot find in Slack: ghost@example.com."
+        "LEADLOOP_ROUTING_POOL names people leadloop cannot find in Slack: "
+        "ghost@example.com, S0NOBODY."
     )
     served = await prepare_served_app(
-        routed_deps(deps, routing_pool=pool[:2]), job_client(deps), scheduler=False
+        routed_deps(deps, routing_pool=pool[:3]), job_client(deps), scheduler=False
     )
     assert served.team_id == TEAM
+    resolved = await resolve_pool(routed_deps(deps, routing_pool=pool[:3]), TEAM)
+    assert resolved.user_ids == ("U0REPA", "U0KNOWN", "U0GROUP1", "U0GROUP2")
 
 
 async def test_not_mine_passes_the_lead_on_never_back_to_the_same_rep(

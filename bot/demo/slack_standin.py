@@ -344,6 +344,7 @@ class SlackStandIn:
             "users.info": self._user_info,
             "users.list": self._users_list,
             "users.lookupByEmail": self._lookup_by_email,
+            "usergroups.users.list": self._usergroup_users,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -363,6 +364,7 @@ class SlackStandIn:
         self._uploads: dict[str, dict[str, Any]] = {}
         # chat.postMessage's per-channel limit (seconds between posts; None: unlimited), and
         # when each channel last took a post (time.monotonic).
+        self._usergroups: dict[str, list[str]] = {}
         self._post_interval: float | None = None
         self._posted_at: dict[str, list[float]] = {}
         self.rate_limited = 0
@@ -510,6 +512,11 @@ class SlackStandIn:
         if status == 200 and not error:
             raise ValueError("fail_next with status 200 needs an error")
         self._queue(method, _Failure(status, retry_after, error, after_effect), times)
+
+    def add_usergroup(self, group_id: str, users: list[str]) -> None:
+        """Make usergroups.users.list answer for group_id with these members."""
+        with self._lock:
+            self._usergroups[group_id] = list(users)
 
     def limit_posts(self, seconds: float = 1.0) -> None:
         """Enforce Slack's chat.postMessage limit: a post to a channel sooner than seconds
@@ -970,6 +977,10 @@ class SlackStandIn:
             "cache_ts": 0,
             "response_metadata": {"next_cursor": cursor},
         }
+
+    def _usergroup_users(self, params: Params) -> dict[str, Any]:
+        users = self._usergroups.get(str(params.get("usergroup") or ""))
+        return _error("no_such_subteam") if users is None else {"ok": True, "users": users}
 
     def _lookup_by_email(self, params: Params) -> dict[str, Any]:
         email = str(params.get("email") or "").strip().lower()

@@ -49,6 +49,9 @@ _tasks: set[asyncio.Task[None]] = set()
 _queued: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[str]]" = (
     weakref.WeakKeyDictionary()
 )
+# User groups' members as last read, by (Web API URL, group): (when, members).
+_groups: dict[tuple[str, str], tuple[datetime, list[str]]] = {}
+GROUP_TTL = timedelta(minutes=10)
 # A rep DMed about new leads hears about the next ones after this, all in one DM.
 BATCH_WINDOW = timedelta(minutes=1)
 
@@ -81,14 +84,22 @@ async def resolve_pool(deps: Deps, team_id: str, owners: Owners | None = None) -
 
 
 async def _group_members(deps: Deps, group: str) -> list[str]:
+    """A user group's members, asked of Slack at most every GROUP_TTL (the method allows
+    about 20 calls a minute, and every routed request reads the pool)."""
     if deps.slack is None:
         return []
+    now = deps.clock.now()
+    cached = _groups.get((deps.settings.slack_api_url, group))
+    if cached is not None and now - cached[0] < GROUP_TTL:
+        return cached[1]
     try:
         answer = await deps.slack.usergroups_users_list(usergroup=group)
     except SLACK_CALL_ERRORS as exc:
         logger.warning("could not read user group %s: %s", group, type(exc).__name__)
-        return []
-    return [user for user in answer.get("users") or [] if is_user_id(user)]
+        return cached[1] if cached is not None else []
+    members = [user for user in answer.get("users") or [] if is_user_id(user)]
+    _groups[deps.settings.slack_api_url, group] = (now, members)
+    return members
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,10 @@ logger = logging.getLogger(__name__)
 _locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]" = (
     weakref.WeakKeyDictionary()
 )
-_tasks: set[asyncio.Task[None]] = set()
+# The senders under way, per event loop (the CLI and each test run their own).
+_tasks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[asyncio.Task[None]]]" = (
+    weakref.WeakKeyDictionary()
+)
 # Teams with a sender on its way that has not looked yet: it will see later leads too.
 _queued: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[str]]" = (
     weakref.WeakKeyDictionary()
@@ -156,20 +159,22 @@ def notify_soon(deps: Deps, team_ids: Sequence[str]) -> None:
     client = deps.slack
     if client is None:
         return
-    queued = _queued.setdefault(asyncio.get_running_loop(), set())
+    loop = asyncio.get_running_loop()
+    queued, tasks = _queued.setdefault(loop, set()), _tasks.setdefault(loop, set())
     for team_id in team_ids:
         if team_id in queued:
             continue
         queued.add(team_id)
         task = asyncio.create_task(_notify_logged(deps, client, team_id))
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
 
 async def notices_sent() -> None:
     """Wait for the notices under way (the CLI waits before it exits)."""
-    while _tasks:
-        await asyncio.gather(*list(_tasks), return_exceptions=True)
+    tasks = _tasks.get(asyncio.get_running_loop(), set())
+    while tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)
 
 
 async def _notify_logged(deps: Deps, client: AsyncWebClient, team_id: str) -> None:

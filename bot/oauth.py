@@ -57,6 +57,7 @@ BOT_SCOPES = (
     "groups:history",
     "im:history",
     "im:write",
+    "usergroups:read",
 )
 
 

@@ -26,6 +26,7 @@ from bot.metrics import JOB_FAILURES, JOB_RUNS
 from jobs.due_runs import run_due_digest, run_due_nudges
 from jobs.nudges import NudgeReport
 from jobs.post_once import Outcome, PostResult, Sleep
+from jobs.sla import run_sla_pass
 from storage.schedules import next_fire
 from storage.teams import get_team, list_teams
 
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 # if it is at most this late; the jobs themselves decide about runs missed while stopped.
 MISFIRE_GRACE = timedelta(hours=1)
 SWEEP_MINUTES = 10
+# The first-touch SLA pass (reminders, reassignments, notices left unsent) runs this often.
+SLA_MINUTES = 1
 # The scheduler looks at the clock at least this often, so a clock that jumps (a laptop
 # waking from sleep) is noticed within a minute.
 MAX_WAIT_SECONDS = 60.0
@@ -203,6 +206,8 @@ class ScheduledJobs:
             minutes=SWEEP_MINUTES, start_date=self.deps.clock.now(), timezone=UTC
         )
         self.scheduler.put("teams:sweep", self.sweep, sweep)
+        sla = IntervalTrigger(minutes=SLA_MINUTES, start_date=self.deps.clock.now(), timezone=UTC)
+        self.scheduler.put("sla", self.sla_due, sla)
         await self.scheduler.start()
         self._catch_up = asyncio.create_task(self.catch_up(team_ids))
 
@@ -259,6 +264,13 @@ class ScheduledJobs:
             )
         except Exception:
             logger.exception("the nudge job for team %s failed", team_id)
+
+    async def sla_due(self) -> None:
+        """The SLA pass: remind and reassign what is due, logging whatever goes wrong."""
+        try:
+            await run_sla_pass(self.deps, self.client, now=self.deps.clock.now(), sleep=self.sleep)
+        except Exception:
+            logger.exception("the SLA pass failed")
 
     async def sweep(self) -> None:
         """Schedule teams that joined since start-up (and drop those that left, also when

@@ -8,11 +8,12 @@ from starlette.types import ASGIApp
 
 from bot.app import build_bolt_app
 from bot.deps import Deps
-from bot.installation import install_workspace
+from bot.installation import InstallationError, install_workspace
 from bot.oauth import build_oauth_flow
 from bot.scheduler import ScheduledJobs, Scheduler
 from bot.web import build_web_app
 from bot.workspace_tokens import WorkspaceTokens
+from handlers.lead_routing import resolve_pool
 from jobs.webhook_delivery import lifespan_hooks
 
 
@@ -44,6 +45,8 @@ async def prepare_served_app(
     if deps.settings.oauth_enabled:
         tokens = WorkspaceTokens(deps, env_team_id=team_id)
         deps = replace(deps, workspace_slack=tokens.client)
+    if team_id is not None:
+        await check_routing_pool(deps, team_id)
     on_startup, on_shutdown = lifespan_hooks(deps)
     jobs = None
     if scheduler:
@@ -63,3 +66,16 @@ async def prepare_served_app(
         bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown, oauth_flow=oauth_flow
     )
     return ServedApp(web_app=web_app, bolt_app=bolt_app, team_id=team_id, jobs=jobs)
+
+
+async def check_routing_pool(deps: Deps, team_id: str) -> None:
+    """Refuse to start when LEADLOOP_ROUTING_POOL names someone Slack does not know."""
+    if not deps.settings.routing_rules.pool:
+        return
+    pool = await resolve_pool(deps, team_id)
+    if pool.unknown:
+        raise InstallationError(
+            "LEADLOOP_ROUTING_POOL names people leadloop cannot find in Slack: "
+            f"{', '.join(pool.unknown)}. Use members' Slack user ids, their emails, or a user "
+            "group id (S…)."
+        )

@@ -17,7 +17,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.business_hours import DEFAULT_HOURS, parse_country, parse_hours, parse_minutes
 from storage.channel_refs import read_channel
+from storage.routing_rules import DEFAULT_CAP, RoutingRules, parse_managers
 from storage.slack_ids import is_team_id
 from storage.team_settings import (
     DIGEST_CHANNELS_MAX,
@@ -30,6 +32,8 @@ from storage.token_cipher import TokenCipher, read_keys
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///leadloop.db"
+
+ROUTING_CAP_MAX = 1000
 
 HINTS: dict[str, str] = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token from your Slack app's OAuth & Permissions page",
@@ -48,6 +52,21 @@ HINTS: dict[str, str] = {
     "LEADLOOP_SHARED_CHANNEL": (
         "a channel id such as C0123456789, a link to the channel, or its #name"
     ),
+    "LEADLOOP_ROUTING_CHANNEL": (
+        "a channel id such as C0123456789, a link to the channel, or its #name"
+    ),
+    "LEADLOOP_ROUTING_POOL": (
+        "reps separated by commas: Slack user ids (U0123456789), emails, or a user group id "
+        "(S0123456789)"
+    ),
+    "LEADLOOP_ROUTING_MANAGERS": (
+        "rep:manager pairs of Slack user ids separated by commas, such as "
+        "U0REP1:U0BOSS,U0REP2:U0BOSS (a bare id is everyone's manager)"
+    ),
+    "LEADLOOP_ROUTING_CAP": f"a whole number of untouched new leads from 1 to {ROUTING_CAP_MAX}",
+    "LEADLOOP_FIRST_TOUCH_SLA": "a duration in business time such as 60m, 2h or 1h30m",
+    "LEADLOOP_BUSINESS_HOURS": f"weekdays and hours such as {DEFAULT_HOURS}",
+    "LEADLOOP_HOLIDAYS": "a country code the holidays package knows, such as DE or US",
     "LEADLOOP_LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LEADLOOP_API_TOKEN": "a random string of at least 16 characters (openssl rand -hex 32)",
     "LEADLOOP_FEEDBACK_WEBHOOK_URL": "an http(s) URL of your CRM's endpoint for feedback",
@@ -59,6 +78,8 @@ HINTS: dict[str, str] = {
 }
 
 MIN_SECRET_LENGTH = 16
+POOL_MAX = 200
+_POOL_MEMBER = re.compile(r"^(?:[UW][A-Z0-9]{2,31}|S[A-Z0-9]{2,31}|[^@\s,]+@[^@\s,]+\.[^@\s,]+)$")
 
 
 def _digest_channels(value: Any, parse: Any) -> tuple[str, ...]:
@@ -142,6 +163,19 @@ class Settings(BaseSettings):
     # The bot token's workspace; when unset, start-up asks Slack (auth.test).
     team_id: str | None = _env("LEADLOOP_TEAM_ID", default=None)
     shared_channel: str | None = _env("LEADLOOP_SHARED_CHANNEL", default=None)
+    # Routing (the mode is a team setting, below): where claim cards go (default: the shared
+    # channel), the round-robin pool as written, the cap on untouched new leads per rep.
+    routing_channel: str | None = _env("LEADLOOP_ROUTING_CHANNEL", default=None)
+    routing_pool: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ROUTING_POOL", default=())
+    routing_cap: int = _env("LEADLOOP_ROUTING_CAP", default=DEFAULT_CAP)
+    # Who is told when a rep's untouched lead is reassigned (else the routing channel).
+    routing_managers: Annotated[tuple[tuple[str | None, str], ...], NoDecode] = _env(
+        "LEADLOOP_ROUTING_MANAGERS", default=()
+    )
+    # The first-touch SLA in business minutes, the business hours, the holidays' country.
+    first_touch_sla: int = _env("LEADLOOP_FIRST_TOUCH_SLA", default="60m")
+    business_hours: str = _env("LEADLOOP_BUSINESS_HOURS", default=DEFAULT_HOURS)
+    holidays: str | None = _env("LEADLOOP_HOLIDAYS", default=None)
     log_level: str = _env("LEADLOOP_LOG_LEVEL", default="INFO")
 
     # The workspace's defaults of the settings a team may override (checked by the parsers
@@ -157,6 +191,7 @@ class Settings(BaseSettings):
     timezone: str = _env("LEADLOOP_TIMEZONE", default="UTC")
     # Who may change settings besides Slack's workspace admins and owners.
     admin_users: Annotated[tuple[str, ...], NoDecode] = _env("LEADLOOP_ADMINS", default=())
+    routing: str = _env("LEADLOOP_ROUTING", default="off")
 
     # Shared goals' default targets, None: switched off. Shares are given in percent and held
     # as fractions (the defaults are validated too); hours are hours.
@@ -166,6 +201,7 @@ class Settings(BaseSettings):
         "LEADLOOP_GOAL_FIRST_FEEDBACK_HOURS", default=48.0
     )
     goal_preview_reactions: float | None = _env("LEADLOOP_GOAL_PREVIEW_REACTIONS", default=50)
+    goal_first_touch_minutes: float | None = _env("LEADLOOP_GOAL_FIRST_TOUCH_MINUTES", default=60.0)
 
     api_token: SecretStr | None = _env("LEADLOOP_API_TOKEN", default=None)
     feedback_webhook_url: str | None = _env("LEADLOOP_FEEDBACK_WEBHOOK_URL", default=None)
@@ -246,7 +282,49 @@ class Settings(BaseSettings):
             raise ValueError("not a workspace id")
         return value.strip()
 
-    @field_validator("shared_channel", mode="before")
+    @field_validator("routing_pool", mode="before")
+    @classmethod
+    def _pool(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or len(value) > POOL_MAX:
+            raise ValueError("not a list of reps")
+        if not all(isinstance(v, str) and _POOL_MEMBER.match(v) for v in value):
+            raise ValueError("not a list of reps")
+        return tuple(dict.fromkeys(value))
+
+    @field_validator("routing_managers", mode="before")
+    @classmethod
+    def _managers(cls, value: Any) -> Any:
+        return parse_managers(value)
+
+    @field_validator("routing_cap", mode="before")
+    @classmethod
+    def _cap(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if not isinstance(value, int) or not 1 <= value <= ROUTING_CAP_MAX:
+            raise ValueError("not a cap")
+        return value
+
+    @field_validator("first_touch_sla", mode="before")
+    @classmethod
+    def _sla(cls, value: Any) -> Any:
+        return value if isinstance(value, int) else parse_minutes(str(value))
+
+    @field_validator("business_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        return parse_hours(str(value)).describe()
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_country(str(value))
+
+    @field_validator("shared_channel", "routing_channel", mode="before")
     @classmethod
     def _channel(cls, value: Any) -> Any:
         """An id (also from Slack's encoding or a link), or `#name` for start-up to resolve."""
@@ -281,6 +359,19 @@ class Settings(BaseSettings):
         self.require("LEADLOOP_ENCRYPTION_KEY")
         assert self.encryption_key is not None
         return TokenCipher(self.encryption_key.get_secret_value().split(","))
+
+    @property
+    def routing_rules(self) -> RoutingRules:
+        """The workspace's routing: channel, pool, cap, SLA and business hours."""
+        return RoutingRules(
+            channel=self.routing_channel or self.shared_channel,
+            pool=self.routing_pool,
+            cap=self.routing_cap,
+            sla_minutes=self.first_touch_sla,
+            hours=parse_hours(self.business_hours),
+            holidays=self.holidays,
+            managers=self.routing_managers,
+        )
 
     @property
     def team_defaults(self) -> TeamSettings:

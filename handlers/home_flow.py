@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,13 +11,17 @@ from bot.deps import Deps
 from handlers.turn import Turn
 from handlers.views import home_blocks
 from handlers.views.home_blocks import HomeData
+from handlers.views.routing_blocks import Waiting
 from storage.campaigns import owned_campaigns_quality, preview_refusals
 from storage.claims import failing_jobs
 from storage.feedback import feedback_count_by, feedback_leaders, has_given_feedback
 from storage.goals import compute_goals
 from storage.leads import open_leads_of
 from storage.reactions import reaction_counts
+from storage.routing import is_away
+from storage.routing_rules import RoutingMode
 from storage.schedules import next_fire, start_of_week
+from storage.sla import deadlines, minutes_left, waiting_leads
 from storage.team_settings import TeamSettings, effective_settings
 
 logger = logging.getLogger(__name__)
@@ -59,7 +64,14 @@ async def read_home(
         campaigns_total=campaigns_total,
         failing=tuple(await failing_jobs(session=session, team_id=team_id)),
         goals=(
-            await compute_goals(session, team_id, end=now, zone=team.zone, targets=team.goals)
+            await compute_goals(
+                session,
+                team_id,
+                end=now,
+                zone=team.zone,
+                targets=team.goals,
+                hours=deps.settings.routing_rules.business_hours(team.zone),
+            )
             if team.goals.enabled
             else []
         ),
@@ -73,7 +85,30 @@ async def read_home(
             team_id=team_id,
             campaign_ids=unposted,
         ),
+        **await _routing(session, deps, team=team, user_id=user_id),
     )
+
+
+async def _routing(
+    session: AsyncSession, deps: Deps, *, team: TeamSettings, user_id: str
+) -> dict[str, Any]:
+    """The user's leads waiting for a first touch, with time left, and whether they are away."""
+    if RoutingMode(team.routing) is RoutingMode.OFF:
+        return {}
+    rules, now = deps.settings.routing_rules, deps.clock.now()
+    hours = rules.business_hours(team.zone)
+    leads = await waiting_leads(session=session, team_id=team.team_id, owner=user_id)
+    waiting = [
+        Waiting(
+            lead,
+            minutes_left(
+                deadlines(lead.assigned_at or now, hours, rules.sla_minutes).remind_at, now, hours
+            ),
+        )
+        for lead in leads
+    ]
+    away = await is_away(session=session, team_id=team.team_id, user_id=user_id)
+    return {"waiting": waiting, "away": away}
 
 
 async def publish_home(turn: Turn, *, notice: str | None = None) -> None:

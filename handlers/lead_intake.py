@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.deps import Deps
 from handlers.crm_dates import DateProblem, parse_crm_moment
 from handlers.crm_files import StatusWords
+from handlers.lead_routing import notify_soon, route_leads, routing_plan
 from handlers.payloads import is_encodable
 from handlers.people import Owner, Owners
 from storage.lead_upsert import (
@@ -92,13 +93,16 @@ class LeadDraft:
 
 @dataclass(frozen=True)
 class LeadAnswer:
-    """What became of one lead, the fields dropped on the way, whether it is history, and its
-    source when no campaign has that name."""
+    """What became of one lead, the fields dropped on the way, whether it is history, its
+    source when no campaign has that name, and where routing sent it."""
 
     result: UpsertResult
     dropped: tuple[Dropped, ...] = ()
     history: bool = False
     unmatched_source: str | None = None
+    # Routing handed the new lead to this rep (routed_to None: to the channel to be claimed).
+    routed: bool = False
+    routed_to: str | None = None
 
 
 class _Invalid(Exception):
@@ -272,10 +276,20 @@ async def intake_leads(
         team_id: await owners.resolve(team_id, {d.owner for _i, d in drafts if d.owner})
         for team_id, drafts in by_team.items()
     }
+    plans = {
+        team_id: await routing_plan(deps, await deps.team_settings(team_id)) for team_id in by_team
+    }
+    # Each routed lead's team and rep (None: the channel), by lead id.
+    routed: dict[int, tuple[str, str | None]] = {}
 
     async def store(session: AsyncSession) -> None:
+        routed.clear()
         for team_id, drafts in by_team.items():
-            await _store_team(session, team_id, drafts, found[team_id], now, answers)
+            ready = await _store_team(session, team_id, drafts, found[team_id], now, answers)
+            moves = await route_leads(
+                session, plans[team_id], team_id=team_id, leads=ready, now=now
+            )
+            routed.update({move.lead_id: (team_id, move.to) for move in moves})
 
     if dry_run:
         async with deps.sessions() as session:
@@ -284,7 +298,15 @@ async def intake_leads(
     else:
         # Concurrent batches may deadlock on PostgreSQL; the victim's batch is run again.
         await in_retried_transaction(deps.sessions, store)
-    return [answer for answer in answers if answer is not None]
+        notify_soon(deps, sorted({team_id for team_id, _to in routed.values()}))
+    return [_with_route(answer, routed) for answer in answers if answer is not None]
+
+
+def _with_route(answer: LeadAnswer, routed: dict[int, tuple[str, str | None]]) -> LeadAnswer:
+    lead_id = answer.result.lead_id
+    if lead_id is None or lead_id not in routed:
+        return answer
+    return replace(answer, routed=True, routed_to=routed[lead_id][1])
 
 
 def _resolved(
@@ -313,15 +335,26 @@ async def _store_team(
     owners: dict[str, Owner],
     now: datetime,
     answers: list[LeadAnswer | None],
-) -> None:
+) -> list[tuple[int, int]]:
+    """Store the team's leads; the new ones that routing should hand over, at round 0."""
     slugs = {slug for _index, d in drafts for slug in (d.campaign, d.source) if slug}
     campaigns = await campaign_ids_by_slug(session=session, team_id=team_id, slugs=slugs)
     ready = [(index, *_resolved(draft, owners, campaigns)) for index, draft in drafts]
     stored = await upsert_leads(
         session=session, team_id=team_id, leads=[fields for _i, fields, _a in ready], now=now
     )
-    for (index, _fields, answer), result in zip(ready, stored, strict=True):
+    to_route = []
+    for (index, fields, answer), result in zip(ready, stored, strict=True):
         answers[index] = replace(answer, result=result)
+        if result.status is UpsertStatus.CREATED and _routable(fields) and result.lead_id:
+            to_route.append((result.lead_id, 0))
+    return to_route
+
+
+def _routable(fields: LeadFields) -> bool:
+    """A new lead routing hands over: no owner, still new, not history."""
+    new = fields.status in (None, LeadStatus.NEW)
+    return fields.owner is None and new and not fields.history
 
 
 def _rejected(rejection: Rejection) -> LeadAnswer:

@@ -42,6 +42,9 @@ def _answer(index: int, lead: LeadAnswer) -> dict[str, Any]:
     if result.status is UpsertStatus.REJECTED:
         answer["field"] = result.field
         answer["reason"] = result.reason
+    if lead.routed:
+        # Who has the lead now: a rep's Slack id, or "channel" while it waits to be claimed.
+        answer["routed_to"] = lead.routed_to or "channel"
     if lead.dropped:
         answer["warnings"] = [{"field": d.field, "reason": d.reason} for d in lead.dropped]
     return answer

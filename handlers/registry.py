@@ -14,6 +14,7 @@ from handlers import (
     leadfeedback,
     leads_api,
     nudge_actions,
+    routing_actions,
     settings_modal,
     turn,
     workspace,
@@ -43,6 +44,7 @@ def register_all(app: AsyncApp, deps: Deps) -> None:
     home.register(app)
     settings_modal.register(app)
     nudge_actions.register(app)
+    routing_actions.register(app)
 
 
 def web_routes(deps: Deps) -> list[Route]:

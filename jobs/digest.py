@@ -17,6 +17,7 @@ from handlers.views.digest_blocks import chart_data, render_digest
 from handlers.views.goal_chart import alt_text, render_chart
 from jobs.post_once import Outcome, PostResult, RetryPolicy, Sleep, post_once, run_once
 from storage import digest as queries
+from storage.business_hours import BusinessHours
 from storage.claims import Claim, record_job_result
 from storage.digest import (
     ESCALATIONS_MAX,
@@ -28,8 +29,10 @@ from storage.digest import (
     UpcomingFigures,
     junk_share,
 )
+from storage.first_touch import as_of, fastest_reps, first_touch_figures, handed_over
 from storage.goal_targets import Goal, GoalTargets
 from storage.goals import GoalStatus, GoalTrend, compute_goals, compute_trend
+from storage.routing_rules import RoutingRules
 from storage.schedules import Period
 from storage.team_settings import effective_settings
 
@@ -137,6 +140,7 @@ async def _goal_statuses(
     zone: ZoneInfo,
     goals: GoalTargets | None,
     weeks: tuple[_Week, _Week],
+    hours: BusinessHours,
 ) -> list[GoalStatus]:
     """The shared goals for the local week ending at end (none without targets)."""
     if goals is None:
@@ -147,7 +151,9 @@ async def _goal_statuses(
         Goal.COVERAGE: [last.coverage, this.coverage],
         Goal.JUNK_SHARE: [last.junk_share, this.junk_share],
     }
-    return await compute_goals(session, team_id, end=end, zone=zone, targets=goals, known=known)
+    return await compute_goals(
+        session, team_id, end=end, zone=zone, targets=goals, known=known, hours=hours
+    )
 
 
 async def compute_digest(
@@ -158,12 +164,15 @@ async def compute_digest(
     stale_after_days: int,
     zone: ZoneInfo,
     goals: GoalTargets | None = None,
+    speed: RoutingRules | None = None,
 ) -> DigestFigures:
     """The digest's figures for [period.start, period.end), with the period before's changes.
 
-    With goals, the shared goals for the local week ending at period.end are added.
+    With goals, the shared goals for the local week ending at period.end are added; speed
+    gives the SLA and business hours of the first-touch figures (default: the defaults).
     """
     end = period.end
+    rules = speed or RoutingRules()
     this = await _week(session, team_id, period)
     last = await _week(session, team_id, period.before())
     campaigns = await queries.campaign_rows(
@@ -196,9 +205,40 @@ async def compute_digest(
         previous=previous,
         changes={key: _change(current[key], previous[key]) for key in current},
         goals=await _goal_statuses(
-            session, team_id, end=end, zone=zone, goals=goals, weeks=(last, this)
+            session,
+            team_id,
+            end=end,
+            zone=zone,
+            goals=goals,
+            weeks=(last, this),
+            hours=rules.business_hours(zone),
         ),
+        first_touch=await _first_touch(session, team_id, period, rules, zone),
     )
+
+
+async def _first_touch(
+    session: AsyncSession, team_id: str, period: Period, rules: RoutingRules, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Speed to lead in the period, each figure with its change against the period before."""
+    hours = rules.business_hours(zone)
+    figures = []
+    for bounds in (period, period.before()):
+        leads = as_of(
+            await handed_over(session=session, team_id=team_id, start=bounds.start, end=bounds.end),
+            bounds.start,
+            bounds.end,
+        )
+        figures.append(
+            (leads, first_touch_figures(leads, hours=hours, sla_minutes=rules.sla_minutes))
+        )
+    (leads, current), (_before, previous) = figures
+    return {
+        **current,
+        "changes": {key: _change(value, previous[key]) for key, value in current.items()},
+        "sla_minutes": rules.sla_minutes,
+        "fastest_reps": fastest_reps(leads, hours=hours),
+    }
 
 
 async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigures:
@@ -214,6 +254,7 @@ async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigu
             stale_after_days=team.stale_after_days,
             zone=team.zone,
             goals=team.goals,
+            speed=deps.settings.routing_rules,
         )
 
 
@@ -224,7 +265,12 @@ async def goal_trend(deps: Deps, figures: DigestFigures) -> GoalTrend:
             session=session, team_id=figures.team_id, defaults=deps.settings.team_defaults
         )
         return await compute_trend(
-            session, figures.team_id, end=figures.period_end, zone=team.zone, targets=team.goals
+            session,
+            figures.team_id,
+            end=figures.period_end,
+            zone=team.zone,
+            targets=team.goals,
+            hours=deps.settings.routing_rules.business_hours(team.zone),
         )
 
 

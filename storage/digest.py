@@ -72,6 +72,9 @@ class DigestFigures:
     changes: dict[str, Any] = field(default_factory=dict)
     # The switched-on shared goals this week, against the week before.
     goals: list[GoalStatus] = field(default_factory=list)
+    # Speed to lead (storage.first_touch): median and p90 business minutes, within-SLA share,
+    # untouched, each with its change in "changes", the SLA and the fastest reps.
+    first_touch: dict[str, Any] = field(default_factory=dict)
 
     @property
     def junk_share(self) -> float | None:

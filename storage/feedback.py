@@ -16,7 +16,9 @@ from storage.outbox import (
     enqueue_feedback_event,
     withdraw_feedback_events,
 )
+from storage.routing import touch_first
 from storage.verdicts import REOPENABLE, implied_status
+from storage.vocabulary import LeadStatus
 
 UNDO_WINDOW = timedelta(minutes=10)
 
@@ -72,6 +74,8 @@ async def record_feedback(
     lead.last_touch_at = max(lead.last_touch_at, now)
     if lead.first_feedback_at is None or now < lead.first_feedback_at:
         lead.first_feedback_at = now
+    if author == lead.owner or (status is not None and status != LeadStatus.NEW):
+        touch_first(lead, now)
     lead.updated_at = now
     session.add(feedback)
     session.add(lead)

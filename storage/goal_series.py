@@ -9,6 +9,8 @@ has no row and reads as None.
   before the week's end is junk (the digest's rating counts);
 - time to first feedback: the median hours from hand-off to a lead's first feedback, over
   the leads whose first feedback came in the week;
+- first touch: the median business minutes from hand-off to first touch of the leads handed
+  over in the week (storage.first_touch; counted in Python, business hours are not SQL);
 - preview reaction rate: of the previews (campaigns whose preview was posted) launching in
   the week's local days, the share that at least three people other than the campaign's
   owner reacted to before the launch day began in the team's time zone.
@@ -25,6 +27,8 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.business_hours import DEFAULT_HOURS, BusinessHours, parse_hours
+from storage.first_touch import as_of, first_touch_figures, handed_over
 from storage.goal_targets import Goal
 from storage.models import Campaign, CampaignReactionEvent, Feedback, Lead
 from storage.types import UTCDateTime
@@ -251,10 +255,35 @@ async def preview_reaction_series(
     return _aligned(len(weeks), rows)
 
 
-async def one_goal_series(
-    goal: Goal, *, session: AsyncSession, team_id: str, weeks: Sequence[Week], zone: ZoneInfo
+async def first_touch_series(
+    *, session: AsyncSession, team_id: str, weeks: Sequence[Week], hours: BusinessHours
 ) -> list[float | None]:
-    """One goal's weekly series, oldest week first, None where a week had nothing to measure."""
+    """Per week: the median business minutes to first touch of the leads handed over in it."""
+    if not weeks:
+        return []
+    every = await handed_over(session=session, team_id=team_id, start=weeks[0][0], end=weeks[-1][1])
+    series: list[float | None] = []
+    for start, end in weeks:
+        figures = first_touch_figures(as_of(every, start, end), hours=hours, sla_minutes=0)
+        series.append(figures["median_business_minutes"])
+    return series
+
+
+async def one_goal_series(
+    goal: Goal,
+    *,
+    session: AsyncSession,
+    team_id: str,
+    weeks: Sequence[Week],
+    zone: ZoneInfo,
+    hours: BusinessHours | None = None,
+) -> list[float | None]:
+    """One goal's weekly series, oldest week first, None where a week had nothing to measure.
+
+    hours are the business hours of the first touch (default: the default hours in zone)."""
+    if goal is Goal.FIRST_TOUCH_MINUTES:
+        hours = hours or BusinessHours(parse_hours(DEFAULT_HOURS), zone)
+        return await first_touch_series(session=session, team_id=team_id, weeks=weeks, hours=hours)
     if goal is Goal.COVERAGE:
         return await coverage_series(session=session, team_id=team_id, weeks=weeks)
     if goal is Goal.JUNK_SHARE:

@@ -1,6 +1,7 @@
 """The shared goals: their names, which way is better, and a team's targets (None: switched off).
 
-Shares are fractions from 0 to 1; the time to first feedback is in hours.
+Shares are fractions from 0 to 1; the time to first feedback is in hours, the first touch
+in business minutes.
 """
 
 import re
@@ -16,6 +17,7 @@ class Goal(StrEnum):
     JUNK_SHARE = "junk_share"
     TIME_TO_FIRST_FEEDBACK = "time_to_first_feedback_hours"
     PREVIEW_REACTION_RATE = "preview_reaction_rate"
+    FIRST_TOUCH_MINUTES = "first_touch_minutes"
 
 
 # True: the figure should reach the target; False: it should stay at or below it.
@@ -24,6 +26,7 @@ HIGHER_IS_BETTER: dict[Goal, bool] = {
     Goal.JUNK_SHARE: False,
     Goal.TIME_TO_FIRST_FEEDBACK: False,
     Goal.PREVIEW_REACTION_RATE: True,
+    Goal.FIRST_TOUCH_MINUTES: False,
 }
 
 GOAL_LABELS: dict[Goal, str] = {
@@ -31,31 +34,47 @@ GOAL_LABELS: dict[Goal, str] = {
     Goal.JUNK_SHARE: "Junk share of rated leads",
     Goal.TIME_TO_FIRST_FEEDBACK: "Median time to first feedback",
     Goal.PREVIEW_REACTION_RATE: "Previews with 3+ sales reactions",
+    Goal.FIRST_TOUCH_MINUTES: "Median first touch",
 }
 
 FIRST_FEEDBACK_HOURS_RANGE = (1, 720)
+FIRST_TOUCH_MINUTES_RANGE = (1, 2400)
 PERCENT_RANGE = (0, 100)
+# The goals measured in time, their unit as people write it after a number, and its name.
+TIME_UNITS: dict[Goal, tuple[str, str]] = {
+    Goal.TIME_TO_FIRST_FEEDBACK: ("h", "hours"),
+    Goal.FIRST_TOUCH_MINUTES: ("m", "minutes"),
+}
+_TIME_RANGES = {
+    Goal.TIME_TO_FIRST_FEEDBACK: FIRST_FEEDBACK_HOURS_RANGE,
+    Goal.FIRST_TOUCH_MINUTES: FIRST_TOUCH_MINUTES_RANGE,
+}
 # What switches a goal off where people write targets (the environment, the settings modal).
 _OFF = {"", "off", "none", "no", "false"}
 _NUMBER = r"\d{1,4}(\.\d+)?"
 
 
-def in_hours(goal: Goal) -> bool:
-    """Whether the goal's target is a number of hours (else it is a share, written in percent)."""
-    return goal is Goal.TIME_TO_FIRST_FEEDBACK
+def is_time(goal: Goal) -> bool:
+    """Whether the goal's target is a time (hours, minutes; else a share, written in percent)."""
+    return goal in TIME_UNITS
+
+
+def unit_name(goal: Goal) -> str:
+    """The unit a target is written in: "hours", "minutes" or "%"."""
+    return TIME_UNITS[goal][1] if is_time(goal) else "%"
 
 
 def written_range(goal: Goal) -> tuple[int, int]:
-    """The range of a target as people write it: hours, or percent."""
-    return FIRST_FEEDBACK_HOURS_RANGE if in_hours(goal) else PERCENT_RANGE
+    """The range of a target as people write it: hours, minutes, or percent."""
+    return _TIME_RANGES.get(goal, PERCENT_RANGE)
 
 
 def parse_target(goal: Goal, value: Any) -> float | None:
     """A target as people write it ("80", "80%", "48h", or off), as GoalTargets holds it.
 
     Shares are written in percent ("80", "80%") or as a fraction below 1 ("0.8"), and held as
-    fractions; hours stay hours. None, an empty text or "off" switches the goal off;
-    ValueError for anything else out of range.
+    fractions; hours and minutes stay as they are. None, an empty text or "off" switches the
+    goal off; ValueError for anything else out of range.
     """
     if value is None:
         return None
@@ -65,21 +84,22 @@ def parse_target(goal: Goal, value: Any) -> float | None:
     if written is None:
         return None
     number, with_unit = written
-    if not in_hours(goal) and number < 1 and not with_unit:
+    if not is_time(goal) and number < 1 and not with_unit:
         # A share below 1 without a % sign is already a fraction: 0.8 is 80 %; 1 is 1 %.
         number *= 100
     low, high = written_range(goal)
     if not low <= number <= high:
         raise ValueError("out of range")
-    return float(number) if in_hours(goal) else number / 100
+    return float(number) if is_time(goal) else number / 100
 
 
 def _written(goal: Goal, text: str) -> tuple[float, bool] | None:
-    """The number written, and whether its unit (h or %) was written after it; None: off."""
+    """The number written, and whether its unit (h, m or %) was written after it; None: off."""
     text = text.strip().lower()
     if text in _OFF:
         return None
-    unit = "h" if in_hours(goal) else "%"
+    unit = TIME_UNITS[goal][0] if is_time(goal) else "%"
+    text = text.removesuffix("in") if unit == "m" else text
     match = re.fullmatch(rf"(?P<number>{_NUMBER}|\.\d+)\s*(?P<unit>{re.escape(unit)})?", text)
     if match is None:
         raise ValueError("not a number")
@@ -94,6 +114,7 @@ class GoalTargets:
     junk_share: float | None = 0.1
     time_to_first_feedback_hours: float | None = 48.0
     preview_reaction_rate: float | None = 0.5
+    first_touch_minutes: float | None = 60.0
 
     def __post_init__(self) -> None:
         # Storage refuses what the modal should have caught, so no bad target is ever written.
@@ -101,7 +122,7 @@ class GoalTargets:
             value = self.target(goal)
             if value is None:
                 continue
-            low, high = FIRST_FEEDBACK_HOURS_RANGE if in_hours(goal) else (0, 1)
+            low, high = written_range(goal) if is_time(goal) else (0, 1)
             if not low <= value <= high:
                 raise ValueError(f"{goal.value} target out of range")
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.business_hours import BusinessHours
 from storage.goal_series import coverage_series, junk_share_series, one_goal_series
 from storage.goal_targets import Goal, GoalTargets, on_track
 from storage.schedules import weeks_ending
@@ -29,7 +30,7 @@ class GoalStatus:
 
 @dataclass(frozen=True)
 class GoalTrend:
-    """The chart's weekly series of coverage and junk share (oldest week first)."""
+    """The chart's weekly series of coverage, junk share and first touch (oldest week first)."""
 
     # Local dates of each week's end, ISO 8601.
     week_ending: list[str] = field(default_factory=list)
@@ -58,11 +59,13 @@ async def compute_goals(
     zone: ZoneInfo,
     targets: GoalTargets,
     known: Mapping[Goal, Sequence[float | None]] | None = None,
+    hours: BusinessHours | None = None,
 ) -> list[GoalStatus]:
     """The switched-on goals for the local week ending at end, against the week before.
 
     `known` holds figures the caller already has for the latest weeks (the digest's own
-    coverage and junk share are the same numbers), so only the rest is queried.
+    coverage and junk share are the same numbers), so only the rest is queried; hours are the
+    business hours the first touch is counted in.
     """
     periods = weeks_ending(end, zone, count=STATUS_WEEKS)
     weeks = [(p.start, p.end) for p in periods]
@@ -71,7 +74,9 @@ async def compute_goals(
         have = list((known or {}).get(goal, []))[-STATUS_WEEKS:]
         missing = weeks[: STATUS_WEEKS - len(have)]
         computed = (
-            await one_goal_series(goal, session=session, team_id=team_id, weeks=missing, zone=zone)
+            await one_goal_series(
+                goal, session=session, team_id=team_id, weeks=missing, zone=zone, hours=hours
+            )
             if missing
             else []
         )
@@ -80,9 +85,16 @@ async def compute_goals(
 
 
 async def compute_trend(
-    session: AsyncSession, team_id: str, *, end: datetime, zone: ZoneInfo, targets: GoalTargets
+    session: AsyncSession,
+    team_id: str,
+    *,
+    end: datetime,
+    zone: ZoneInfo,
+    targets: GoalTargets,
+    hours: BusinessHours | None = None,
 ) -> GoalTrend:
-    """Coverage and junk share for the 12 local weeks ending at end: what the chart draws.
+    """Coverage, junk share and first touch for the 12 local weeks ending at end: what the
+    chart draws.
 
     Kept apart from the digest's figures: the chart is drawn after the digest is posted, so
     a long history never delays the digest itself.
@@ -97,6 +109,14 @@ async def compute_trend(
             ),
             Goal.JUNK_SHARE.value: await junk_share_series(
                 session=session, team_id=team_id, weeks=weeks
+            ),
+            Goal.FIRST_TOUCH_MINUTES.value: await one_goal_series(
+                Goal.FIRST_TOUCH_MINUTES,
+                session=session,
+                team_id=team_id,
+                weeks=weeks,
+                zone=zone,
+                hours=hours,
             ),
         },
         targets=targets.as_json(),

@@ -222,6 +222,9 @@ def _merged_row(existing: Row[Any], lead: LeadFields, now: datetime) -> dict[str
         row["last_touch_at"] = max(existing.last_touch_at, lead.handed_off_at)
     if row == dict(existing._mapping):
         return None
+    if existing.status == LeadStatus.NEW != row["status"] and row["first_touch_at"] is None:
+        # A CRM moving the lead past `new` is its owner's first touch.
+        row["first_touch_at"] = now
     row["updated_at"] = now
     return row
 

@@ -47,6 +47,8 @@ class TeamSettingsRow(SQLModel, table=True):
     goal_targets: dict[str, float | None] | None = Field(
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )
+    # How new leads without an owner reach a rep: off, claim or round-robin.
+    routing: str | None = Field(default=None, max_length=16)
     updated_by: str = Field(max_length=32)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -97,6 +99,8 @@ class Lead(SQLModel, table=True):
         ),
         Index("ix_leads_team_first_feedback", "team_id", "first_feedback_at"),
         Index("ix_leads_campaign", "campaign_id"),
+        # The SLA pass and the App Home read the routed leads still waiting for a first touch.
+        Index("ix_leads_team_waiting", "team_id", "first_touch_at", "assigned_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,6 +126,14 @@ class Lead(SQLModel, table=True):
     # Imported history: handed over before the import and already past the stale window, so
     # counted in its weeks' figures but never stale, never nudged and not in `mine`.
     history: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Routing: when the current owner was handed the lead (the SLA runs from here), how many
+    # times routing handed it over (each hand-over's events and DM are keyed on it), and the
+    # hand-over whose DM went out.
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    routing_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    notified_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When the owner first acted on the lead: the end of speed to lead.
+    first_touch_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Feedback(SQLModel, table=True):
@@ -321,3 +333,55 @@ class OAuthState(SQLModel, table=True):
 
     state: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LeadEvent(SQLModel, table=True):
+    """One routing step on a lead (claimed, reminded, reassigned, …), once per hand-over: the
+    unique key is what makes each step happen once across replicas and restarts."""
+
+    __tablename__ = "lead_events"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "kind", "round", name="uq_lead_events_lead_kind_round"),
+        Index("ix_lead_events_team_created", "team_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    lead_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=16)
+    round: int
+    user_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RoutingRep(SQLModel, table=True):
+    """A rep of the round-robin pool: whose turn it is (lowest turn first) and whether away."""
+
+    __tablename__ = "routing_reps"
+
+    team_id: str = Field(foreign_key="teams.team_id", primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    turn: int = 0
+    last_assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the rep was last sent a DM of new leads: more within a minute wait to be batched.
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    away: bool = False
+
+
+class RoutingCard(SQLModel, table=True):
+    """A claim card in the routing channel: one lead's, or the queue card (lead_id NULL)."""
+
+    __tablename__ = "routing_cards"
+    __table_args__ = (Index("ix_routing_cards_team_lead", "team_id", "lead_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="teams.team_id", max_length=32)
+    lead_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("leads.id", ondelete="CASCADE"), nullable=True),
+    )
+    channel_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)

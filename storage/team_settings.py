@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import insert_ignoring_conflicts
 from storage.goal_targets import GOAL_LABELS, Goal, GoalTargets, parse_target
 from storage.models import Team, TeamSettingsRow
+from storage.routing_rules import RoutingMode, parse_mode
 from storage.schedules import (
     WEEKDAYS,
     canonical_zone,
@@ -204,6 +205,14 @@ TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
         "U0123456789,U0987654321",
         partial(_ids, valid=is_user_id, limit=ADMIN_USERS_MAX),
     ),
+    SettingField(
+        "routing",
+        "LEADLOOP_ROUTING",
+        "Lead routing",
+        "off, claim or round-robin",
+        parse_mode,
+        lambda mode: RoutingMode(mode).value,
+    ),
     _goal_field(Goal.COVERAGE, "LEADLOOP_GOAL_COVERAGE", _PERCENT.format(80, 0.8)),
     _goal_field(Goal.JUNK_SHARE, "LEADLOOP_GOAL_JUNK_SHARE", _PERCENT.format(10, 0.1)),
     _goal_field(
@@ -213,6 +222,11 @@ TEAM_SETTING_FIELDS: tuple[SettingField, ...] = (
     ),
     _goal_field(
         Goal.PREVIEW_REACTION_RATE, "LEADLOOP_GOAL_PREVIEW_REACTIONS", _PERCENT.format(50, 0.5)
+    ),
+    _goal_field(
+        Goal.FIRST_TOUCH_MINUTES,
+        "LEADLOOP_GOAL_FIRST_TOUCH_MINUTES",
+        "a number of business minutes from 1 to 2400 such as 60, or off",
     ),
 )
 # The settings with a column of their own, and the goal targets that share one.
@@ -239,6 +253,8 @@ class TeamSettings:
     goals: GoalTargets = GoalTargets()
     # Where previews and ownerless nudges go (the workspace's; not overridden per team yet).
     shared_channel: str | None = None
+    # How new leads without an owner reach a rep (storage.routing_rules.RoutingMode).
+    routing: str = RoutingMode.OFF.value
 
     @property
     def zone(self) -> ZoneInfo:
@@ -275,6 +291,7 @@ class SettingsChange:
     admin_users: tuple[str, ...]
     # None keeps the workspace's default targets.
     goals: GoalTargets | None = None
+    routing: str = RoutingMode.OFF.value
 
     def __post_init__(self) -> None:
         # Storage refuses what the modal should have caught, so no bad row is ever written:

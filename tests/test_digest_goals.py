@@ -42,6 +42,9 @@ async def test_goals_this_week_against_last_week(deps: Deps) -> None:
          "on_track": True, "previous": 10.0},
         {"name": "preview_reaction_rate", "value": pytest.approx(2 / 3), "target": 0.5,
          "on_track": True, "previous": None},
+        # Feedback seeded straight into the table is nobody's first touch.
+        {"name": "first_touch_minutes", "value": None, "target": 60.0,
+         "on_track": None, "previous": None},
     ]  # fmt: skip
     trend = await goal_trend(deps, figures)
     assert len(trend.week_ending) == 12 and trend.week_ending[-1] == "2026-11-23"
@@ -64,7 +67,11 @@ async def test_switched_off_goals_are_left_out(deps: Deps) -> None:
     await seed_three_weeks(deps)
     off = with_settings(deps, goal_junk_share=None, goal_preview_reactions=None)
     figures = await digest_figures(off, TEAM, PERIOD)
-    assert [g.name for g in figures.goals] == ["coverage", "time_to_first_feedback_hours"]
+    assert [g.name for g in figures.goals] == [
+        "coverage",
+        "time_to_first_feedback_hours",
+        "first_touch_minutes",
+    ]
     assert "Junk share" not in texts_of(render_digest(figures).blocks)
     assert chart_data(figures, await goal_trend(off, figures)).junk_target is None
 
@@ -177,6 +184,7 @@ async def test_digest_dry_run_writes_the_chart_and_json_lists_the_goals(
         "junk_share",
         "time_to_first_feedback_hours",
         "preview_reaction_rate",
+        "first_touch_minutes",
     ]
     assert set(goals[0]) == {"name", "value", "target", "on_track", "previous"}
 

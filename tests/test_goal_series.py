@@ -125,7 +125,7 @@ async def test_three_weeks_counted_by_hand(deps: Deps) -> None:
     finally:
         event.remove(deps.engine.sync_engine, "before_cursor_execute", count)
 
-    assert len(statements) == 4, "one query per goal, whatever the number of weeks"
+    assert len(statements) == 5, "one query per goal, whatever the number of weeks"
     # Week 0: A, B of A-D rated by its end; week 1: E, F both; week 2: H, I of G-I.
     assert series[Goal.COVERAGE] == pytest.approx([2 / 4, 2 / 2, 2 / 3])
     # Latest ratings of the leads rated in each week: A hot, B junk | D warm, E junk, F cold,
@@ -135,6 +135,8 @@ async def test_three_weeks_counted_by_hand(deps: Deps) -> None:
     assert series[Goal.TIME_TO_FIRST_FEEDBACK] == pytest.approx([24.0, 10.0, 12.0])
     # p1 of p1, p2 | no posted preview | p5, p7 of p4, p5, p7.
     assert series[Goal.PREVIEW_REACTION_RATE] == [pytest.approx(1 / 2), None, pytest.approx(2 / 3)]
+    # Feedback seeded straight into the table is nobody's first touch.
+    assert series[Goal.FIRST_TOUCH_MINUTES] == [None, None, None]
 
 
 async def test_twelve_empty_weeks_read_as_none(deps: Deps) -> None:

@@ -51,6 +51,7 @@ def test_the_modal_offers_each_goal_with_its_target() -> None:
         Goal.JUNK_SHARE: None,
         Goal.TIME_TO_FIRST_FEEDBACK: "48",
         Goal.PREVIEW_REACTION_RATE: "50",
+        Goal.FIRST_TOUCH_MINUTES: "60",
     }
     assert all(inputs[ids.SETTINGS_GOAL_BLOCK_PREFIX + g.value]["optional"] for g in Goal)
     assert "Leave a target empty to switch that goal off" in texts_of(view["blocks"])
@@ -58,16 +59,22 @@ def test_the_modal_offers_each_goal_with_its_target() -> None:
 
 def test_targets_are_read_back_and_an_empty_one_is_off() -> None:
     change = read_settings(
-        form(coverage="70", time_to_first_feedback_hours=" 24.5 ", preview_reaction_rate="60")
+        form(
+            coverage="70",
+            time_to_first_feedback_hours=" 24.5 ",
+            preview_reaction_rate="60",
+            first_touch_minutes="30",
+        )
     )
     assert not isinstance(change, dict)
-    assert change.goals == GoalTargets(0.7, None, 24.5, 0.6)
+    assert change.goals == GoalTargets(0.7, None, 24.5, 0.6, 30.0)
 
 
 @pytest.mark.parametrize(
     ("goal", "text"),
     [("coverage", "150"), ("junk_share", "-1"), ("time_to_first_feedback_hours", "0"),
-     ("time_to_first_feedback_hours", "abc"), ("preview_reaction_rate", "1e3")],
+     ("time_to_first_feedback_hours", "abc"), ("preview_reaction_rate", "1e3"),
+     ("first_touch_minutes", "0"), ("first_touch_minutes", "3000")],
 )  # fmt: skip
 def test_a_bad_target_is_answered_inline(goal: str, text: str) -> None:
     errors = read_settings(form(**{goal: text}))
@@ -98,7 +105,7 @@ async def test_an_admin_sets_targets_and_everyone_sees_the_goals(
         team = await effective_settings(
             session=session, team_id=TEAM, defaults=deps.settings.team_defaults
         )
-    assert team.goals == GoalTargets(0.9, 0.05, None, None)
+    assert team.goals == GoalTargets(0.9, 0.05, None, None, None)
 
     await slack.event(app_home_opened(user=NEWCOMER))
     home = texts_of((await published(slack.standin, 2))["blocks"])
@@ -122,5 +129,5 @@ async def test_saved_targets_stay_until_a_modal_with_goals_changes_them(deps: De
         team = await effective_settings(
             session=session, team_id=TEAM, defaults=deps.settings.team_defaults
         )
-    assert team.goals == GoalTargets(0.75, None, None, None)
+    assert team.goals == GoalTargets(0.75, None, None, None, None)
     assert team.goals.enabled == (Goal.COVERAGE,)

@@ -39,7 +39,8 @@ def test_bot_scopes_are_the_ones_the_code_needs() -> None:
     # files:write: the digest's goals chart goes up with files_upload_v2;
     # channels:history, groups:history, im:history: a post Slack may have taken without
     # saying so (a 5xx, a dropped connection) is looked up by its metadata before a retry,
-    # in public and private channels and DMs; im:write: conversations.open finds a DM's id.
+    # in public and private channels and DMs; im:write: conversations.open finds a DM's id;
+    # usergroups:read: a routing pool given as a user group (usergroups.users.list).
     # BOT_SCOPES is also what Add to Slack asks for.
     assert tuple(MANIFEST["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True

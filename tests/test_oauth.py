@@ -279,9 +279,14 @@ async def test_an_uninstalled_workspace_gets_no_more_jobs_and_keeps_its_data_unt
     assert refused.json()["text"] == NOT_INSTALLED
 
     monkeypatch.setenv("DATABASE_URL", installing.deps.settings.database_url)
-    assert await asyncio.to_thread(main, ["purge", "--team", TEAM]) == 2
+    assert (
+        await asyncio.to_thread(main, ["purge", "--team", TEAM], clock=installing.deps.clock) == 2
+    )
     assert "still has leadloop installed" in capsys.readouterr().err
-    assert await asyncio.to_thread(main, ["purge", "--team", OTHER_TEAM]) == 0
+    assert (
+        await asyncio.to_thread(main, ["purge", "--team", OTHER_TEAM], clock=installing.deps.clock)
+        == 0
+    )
     assert "1 leads" in capsys.readouterr().out
     assert [t.team_id for t in await all_rows(installing.deps, Team)] == [TEAM]
     assert await count_rows(installing.deps, Lead) == 0

@@ -189,6 +189,7 @@ async def test_serve_wiring_schedules_every_team_and_can_reschedule_one(
             "digest:T0OTHER",
             "nudges:T0OTHER",
             "teams:sweep",
+            "sla",
         }
         next_digest = scheduler.next_run_time("digest:T0TEAM")
         assert next_digest is not None and next_digest.astimezone(UTC).weekday() == 0

@@ -64,6 +64,7 @@ def values(
     stale: Any = "7",
     zone: Any = "europe/berlin",
     admins: Any = ("U0LISTED",),
+    routing: Any = "claim",
 ) -> dict[str, Any]:
     """view.state.values as Slack sends them for the settings modal."""
     return {
@@ -99,6 +100,12 @@ def values(
         },
         ids.SETTINGS_ADMINS_BLOCK: {
             ids.SETTINGS_ADMINS_ACTION: {"type": "multi_users_select", "selected_users": admins}
+        },
+        ids.SETTINGS_ROUTING_BLOCK: {
+            ids.SETTINGS_ROUTING_ACTION: {
+                "type": "static_select",
+                "selected_option": {"value": routing} if routing is not None else None,
+            }
         },
     }
 

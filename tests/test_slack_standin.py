@@ -694,3 +694,17 @@ async def test_users_list_pages_and_lookup_by_email(
     assert (found["user"]["id"], found["user"]["profile"]["email"]) == ("U3", "p3@acme.com")
     with pytest.raises(SlackApiError, match="users_not_found"):
         await client.users_lookupByEmail(email="nobody@acme.com")
+
+
+async def test_post_limit_per_channel_answers_429_with_retry_after(
+    standin: SlackStandIn, client: AsyncWebClient
+) -> None:
+    standin.limit_posts(60.0)
+    await client.chat_postMessage(channel="C0ONE", text="first")
+    await client.chat_postMessage(channel="C0TWO", text="another channel is not limited")
+    with pytest.raises(SlackApiError) as limited:
+        await client.chat_postMessage(channel="C0ONE", text="too soon")
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["Retry-After"] in ("60", ["60"])
+    assert standin.rate_limited == 1
+    assert len(standin.post_times("C0ONE")) == 1 and len(standin.messages("C0ONE")) == 1

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import SocketRefused, build_socket_handler, connect_socket
 from bot.channel_defaults import resolve_default_channels
-from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now
+from bot.cli.job_commands import UnknownTeam, digest_now, nudge_now, sla_now
 from bot.cli.purge_command import PurgeRefused, purge_workspace
 from bot.clock import Clock, SystemClock
 from bot.demo.render_text import render_message
@@ -37,6 +37,7 @@ from handlers.lead_import import (
     progress_line,
     summary_lines,
 )
+from handlers.lead_routing import notices_sent
 from storage.db import create_engine, create_sessions, unreachable_because
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -128,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     _when(nudge, now="the nudges due now", at="the nudges due then")
     nudge.add_argument("--dry-run", action="store_true", help="print them instead of sending")
     nudge.add_argument("--json", action="store_true", help="print who would be nudged as JSON")
+    sla = commands.add_parser("sla", help="one first-touch SLA pass: reminders, reassignments")
+    sla.add_argument("--at", help="compute as of this moment (ISO 8601, UTC if naive)")
+    sla.add_argument("--dry-run", action="store_true", help="say what is due, send nothing")
     return parser
 
 
@@ -303,6 +307,8 @@ async def _import(settings: Settings, args: argparse.Namespace, clock: Clock) ->
             options,
             on_progress=_show_progress if sys.stderr.isatty() else None,
         )
+        # Routed leads: their reps' DMs and the claim cards go out before the process ends.
+        await notices_sent()
     finally:
         await deps.engine.dispose()
     print("\n".join(summary_lines(summary, args.file.name, dry_run=args.dry_run)))
@@ -367,7 +373,10 @@ async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -
         if client is not None:
             deps = replace(deps, settings=await resolve_default_channels(settings, client))
         try:
-            if args.command == "digest":
+            if args.command == "sla":
+                at = parse_moment(args.at) if args.at else None
+                output = await sla_now(deps, client, at=at, dry_run=args.dry_run)
+            elif args.command == "digest":
                 output = await digest_now(
                     deps,
                     client,
@@ -422,7 +431,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             asyncio.run(_export(settings, args, clock))
         elif args.command == "purge":
             asyncio.run(_purge(settings, args, clock))
-        elif args.command in ("digest", "nudge"):
+        elif args.command in ("digest", "nudge", "sla"):
             return asyncio.run(_run_job(settings, args, clock))
         else:
             asyncio.run(_serve(settings, args, clock))

@@ -18,6 +18,7 @@ from handlers.views.nudge_blocks import render_nudge, render_ownerless
 from jobs.digest import digest_figures, goal_trend, post_digest
 from jobs.nudges import plan_nudges, post_nudges
 from jobs.post_once import Outcome
+from jobs.sla import run_sla_pass
 from storage.nudges import Nudge
 from storage.schedules import week_ending
 from storage.teams import list_teams
@@ -180,3 +181,17 @@ def _nudge_json(plan: Nudge) -> dict[str, Any]:
             for lead in plan.leads
         ],
     }
+
+
+async def sla_now(
+    deps: Deps, client: AsyncWebClient | None, *, at: datetime | None, dry_run: bool
+) -> CommandOutput:
+    """One first-touch SLA pass as of at (default now): reminders and reassignments."""
+    now = at or deps.clock.now()
+    report = await run_sla_pass(deps, None if dry_run else client, now=now, dry_run=dry_run)
+    verb = "Would send" if dry_run else "Sent"
+    reminders = f"{len(report.reminded)} reminder{'s' * (len(report.reminded) != 1)}"
+    moves = f"{len(report.reassigned)} reassignment{'s' * (len(report.reassigned) != 1)}"
+    lines = [f"{verb} {reminders} and made {moves} as of {now:%Y-%m-%d %H:%M} UTC."]
+    lines += [f"not sent: {error}" for error in report.errors]
+    return CommandOutput("\n".join(lines), 1 if report.errors else 0)

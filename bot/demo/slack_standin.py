@@ -6,6 +6,7 @@ import asyncio
 import base64
 import copy
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -344,6 +345,7 @@ class SlackStandIn:
             "users.info": self._user_info,
             "users.list": self._users_list,
             "users.lookupByEmail": self._lookup_by_email,
+            "usergroups.users.list": self._usergroup_users,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -367,6 +369,12 @@ class SlackStandIn:
         self._refresh_tokens: dict[str, str] = {}
         self._oauth_client: tuple[str, str] | None = None
         self._caller_team = self._team_id
+        # chat.postMessage's per-channel limit (seconds between posts; None: unlimited), and
+        # when each channel last took a post (time.monotonic).
+        self._usergroups: dict[str, list[str]] = {}
+        self._post_interval: float | None = None
+        self._posted_at: dict[str, list[float]] = {}
+        self.rate_limited = 0
 
     # Lifecycle
 
@@ -512,6 +520,22 @@ class SlackStandIn:
             raise ValueError("fail_next with status 200 needs an error")
         self._queue(method, _Failure(status, retry_after, error, after_effect), times)
 
+    def add_usergroup(self, group_id: str, users: list[str]) -> None:
+        """Make usergroups.users.list answer for group_id with these members."""
+        with self._lock:
+            self._usergroups[group_id] = list(users)
+
+    def limit_posts(self, seconds: float = 1.0) -> None:
+        """Enforce Slack's chat.postMessage limit: a post to a channel sooner than seconds
+        after its last one is answered 429 with Retry-After (and counted in rate_limited)."""
+        with self._lock:
+            self._post_interval = seconds
+
+    def post_times(self, channel: str) -> list[float]:
+        """When each post to a channel was taken (time.monotonic), oldest first."""
+        with self._lock:
+            return list(self._posted_at.get(_channel_id(channel), []))
+
     def drop_next(self, method: str, *, after_effect: bool = True, times: int = 1) -> None:
         """Close the connection of the next `times` calls of `method` without answering.
 
@@ -636,6 +660,11 @@ class SlackStandIn:
             return True
 
     def _answer(self, method: str, params: Params, token: str | None) -> Answer:
+        if method == "chat.postMessage" and self._post_interval is not None:
+            wait = self._rate_wait(_channel_id(params.get("channel")))
+            if wait is not None:
+                self.rate_limited += 1
+                return 429, _error("ratelimited"), {"Retry-After": str(wait)}
         queued = self._failures.get(method)
         if not queued:
             return self._serve(method, params, token)
@@ -643,6 +672,15 @@ class SlackStandIn:
         if failure.after_effect:
             self._serve(method, params, token)
         return _failure_answer(failure)
+
+    def _rate_wait(self, channel: str) -> int | None:
+        """Whole seconds to wait before channel takes another post; None: take it now."""
+        now = time.monotonic()
+        taken = self._posted_at.setdefault(channel, [])
+        if taken and now - taken[-1] < (self._post_interval or 0):
+            return max(1, math.ceil(taken[-1] + (self._post_interval or 0) - now))
+        taken.append(now)
+        return None
 
     def _serve(self, method: str, params: Params, token: str | None) -> Answer:
         if method == "apps.connections.open":
@@ -1004,6 +1042,10 @@ class SlackStandIn:
             "cache_ts": 0,
             "response_metadata": {"next_cursor": cursor},
         }
+
+    def _usergroup_users(self, params: Params) -> dict[str, Any]:
+        users = self._usergroups.get(str(params.get("usergroup") or ""))
+        return _error("no_such_subteam") if users is None else {"ok": True, "users": users}
 
     def _lookup_by_email(self, params: Params) -> dict[str, Any]:
         email = str(params.get("email") or "").strip().lower()

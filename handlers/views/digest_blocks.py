@@ -218,6 +218,35 @@ def _leaders_section(figures: DigestFigures) -> Block:
     return section(f"*:trophy: Most feedback this week:* {leaders}")
 
 
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+def _speed_section(figures: DigestFigures) -> Block:
+    """Speed to lead: median and p90 business minutes, within the SLA, untouched, the fastest."""
+    speed = figures.first_touch
+    changes = speed.get("changes", {})
+    median_change = changes.get("median_business_minutes")
+    trend = "" if median_change is None else f" ({_signed(round(median_change), ' min')})"
+    within = speed.get("within_sla_share")
+    share = "n/a" if within is None else f"{within:.0%}"
+    text = (
+        f"*:stopwatch: Speed to lead:* median first touch "
+        f"*{_minutes(speed.get('median_business_minutes'))}*{trend} in business time, "
+        f"p90 {_minutes(speed.get('p90_business_minutes'))} · {share} within the "
+        f"{speed.get('sla_minutes')}-minute SLA · {counted(speed.get('untouched', 0), 'lead')} "
+        "not touched yet"
+    )
+    fastest = speed.get("fastest_reps") or []
+    if fastest:
+        text += "\n*Fastest:* " + " · ".join(
+            f"{mention(row['owner'])} {_minutes(row['median_business_minutes'])}" for row in fastest
+        )
+    return section(text)
+
+
 def period_text(figures: DigestFigures) -> str:
     """The period in the team's time zone: "Mon 16 Nov 09:00 to Mon 23 Nov 09:00 (UTC)"."""
     zone = ZoneInfo(figures.timezone)
@@ -241,6 +270,8 @@ def render_digest(figures: DigestFigures) -> Message:
     ]
     if figures.goals:
         blocks.append(_goals_section(figures))
+    if figures.first_touch and figures.leads_handed_over:
+        blocks.append(_speed_section(figures))
     blocks += _campaign_sections(figures)
     if figures.top_reasons:
         blocks.append(_reasons_section(figures))
@@ -282,6 +313,11 @@ def chart_data(figures: DigestFigures, trend: GoalTrend) -> ChartData:
         junk_share=_this_week(trend.series.get(Goal.JUNK_SHARE.value, []), figures.junk_share),
         coverage_target=targets.get(Goal.COVERAGE.value),
         junk_target=targets.get(Goal.JUNK_SHARE.value),
+        first_touch=_this_week(
+            trend.series.get(Goal.FIRST_TOUCH_MINUTES.value, []),
+            figures.first_touch.get("median_business_minutes"),
+        ),
+        first_touch_target=targets.get(Goal.FIRST_TOUCH_MINUTES.value),
         campaigns=[
             (row["campaign"], {r.value: row[r.value] for r in Rating})
             for row in rated[:CHART_CAMPAIGNS]

@@ -10,9 +10,12 @@ NO_DATA = ":heavy_minus_sign:"
 
 def goal_figure(goal: Goal, value: float) -> str:
     """A goal's figure in its unit: a duration for the time to first feedback (hours, days
-    past 48 h), else a whole percentage. The digest, the Home and the chart all show this."""
+    past 48 h), business minutes for the first touch, else a whole percentage. The digest, the
+    Home and the chart all show this."""
     if goal is Goal.TIME_TO_FIRST_FEEDBACK:
         return duration(value)
+    if goal is Goal.FIRST_TOUCH_MINUTES:
+        return f"{value:.0f} min"
     return f"{value:.0%}"
 
 
@@ -25,6 +28,9 @@ def _change(goal: Goal, value: float, previous: float) -> str:
     if goal is Goal.TIME_TO_FIRST_FEEDBACK:
         delta = round(value - previous)
         size = duration(abs(delta))
+    elif goal is Goal.FIRST_TOUCH_MINUTES:
+        delta = round(value - previous)
+        size = f"{abs(delta)} min"
     else:
         delta = round((value - previous) * 100)
         size = f"{abs(delta)} pts"

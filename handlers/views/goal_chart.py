@@ -7,7 +7,7 @@ colour-blind readers can tell apart; lines also differ by marker and the junk ba
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from handlers.views.goal_blocks import goal_figure
@@ -23,6 +23,7 @@ NAME_MAX = 20
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, VERMILLION, ORANGE, SKY_BLUE, GREY = "#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#6E6E6E"
+GREEN = "#009E73"
 RATING_COLOURS = {"hot": VERMILLION, "warm": ORANGE, "cold": SKY_BLUE, "junk": GREY}
 RATINGS = ("hot", "warm", "cold", "junk")
 # A white box behind this week's figure keeps it legible across a target line.
@@ -41,11 +42,14 @@ class ChartData:
     junk_target: float | None
     # (campaign name, {rating: leads}) for the week's top campaigns, biggest first.
     campaigns: list[tuple[str, dict[str, int]]]
+    # Median business minutes to first touch per week (a second axis, in minutes).
+    first_touch: list[float | None] = field(default_factory=list)
+    first_touch_target: float | None = None
 
     @property
     def empty(self) -> bool:
         """Nothing to draw: no week has a figure and no campaign's leads were rated."""
-        points = [v for v in (*self.coverage, *self.junk_share) if v is not None]
+        points = [v for v in (*self.coverage, *self.junk_share, *self.first_touch) if v is not None]
         return not points and not self.campaigns
 
 
@@ -90,6 +94,24 @@ def _draw_trend(axes: "Axes", data: ChartData) -> None:
     axes.set_title("Weekly trend (week ending)", fontsize=21, loc="left", pad=12)
     axes.legend(fontsize=16, loc="upper left", frameon=False, ncols=2, handlelength=2.5)
     axes.spines[["top", "right"]].set_visible(False)
+    if any(v is not None for v in data.first_touch):
+        _draw_first_touch(axes.twinx(), x, data)
+
+
+def _draw_first_touch(axes: "Axes", x: list[int], data: ChartData) -> None:
+    """The median first touch on its own axis (business minutes, at the right)."""
+    values = [math.nan if v is None else v for v in data.first_touch]
+    axes.plot(x, values, color=GREEN, marker="^", markersize=11, linewidth=4, linestyle=":",
+              label="Median first touch (min)")  # fmt: skip
+    if data.first_touch_target is not None:
+        axes.axhline(data.first_touch_target, color=GREEN, linestyle="-.", linewidth=2,
+                     label=f"target {data.first_touch_target:.0f} min")  # fmt: skip
+    top = max([v for v in values if not math.isnan(v)] + [data.first_touch_target or 0])
+    axes.set_ylim(0, top * 1.4 or 1)
+    axes.set_ylabel("business minutes", fontsize=16, color=GREEN)
+    axes.tick_params(axis="y", labelsize=16, colors=GREEN)
+    axes.legend(fontsize=16, loc="upper right", frameon=False, handlelength=2.5)
+    axes.spines[["top"]].set_visible(False)
 
 
 def _draw_campaigns(axes: "Axes", data: ChartData) -> None:
@@ -151,6 +173,14 @@ def _trend_words(label: str, values: list[float | None], target: float | None) -
     return f"{label} went from {_share(earlier[0])} to {_share(now)} this week{goal}"
 
 
+def _minutes_words(values: list[float | None], target: float | None) -> str:
+    """How the median first touch went, in business minutes, for the alt text."""
+    goal = f" (target {target:.0f} min)" if target is not None else ""
+    now = values[-1] if values else None
+    said = "no data this week" if now is None else f"{now:.0f} min this week"
+    return f"Median first touch in business minutes: {said}{goal}. "
+
+
 def alt_text(data: ChartData) -> str:
     """A description of the chart for screen readers, within Slack's alt text limit."""
     weeks = len(data.week_labels)
@@ -160,6 +190,8 @@ def alt_text(data: ChartData) -> str:
         f"{_trend_words('feedback coverage', data.coverage, data.coverage_target)}; "
         f"{_trend_words('junk share of rated leads', data.junk_share, data.junk_target)}. "
     )
+    if any(v is not None for v in data.first_touch):
+        text += _minutes_words(data.first_touch, data.first_touch_target)
     if data.campaigns:
         parts = [
             f"{name}: " + ", ".join(f"{counts.get(r, 0)} {r}" for r in RATINGS)

@@ -23,8 +23,9 @@ from handlers.views.blocks import (
     truncate,
 )
 from handlers.views.campaign_blocks import not_posted_line
-from handlers.views.feedback_blocks import RATING_EMOJI, open_lead_text
+from handlers.views.feedback_blocks import RATING_EMOJI, lead_line, open_lead_text
 from handlers.views.goal_blocks import goal_line
+from handlers.views.routing_blocks import Waiting, time_left
 from storage.campaigns import CampaignQuality
 from storage.goals import GoalStatus
 from storage.models import JobStatus, Lead
@@ -33,6 +34,7 @@ from storage.team_settings import TeamSettings, shown_settings
 from storage.vocabulary import Rating, reason_label
 
 HOME_LEADS_MAX = 8
+HOME_WAITING_MAX = 5
 HOME_CAMPAIGNS_MAX = 8
 LEADERS_MAX = 5
 # The admin's one-line summary, each setting shown as storage.team_settings shows it.
@@ -68,6 +70,10 @@ class HomeData:
     goals: list[GoalStatus] = field(default_factory=list)
     # Slack's error for each of the user's campaigns whose preview post failed last.
     preview_refusals: dict[int, str] = field(default_factory=dict)
+    # Routing: the user's leads waiting for a first touch, and whether they are away (None:
+    # routing is off, so neither is shown).
+    waiting: list[Waiting] = field(default_factory=list)
+    away: bool | None = None
 
     @property
     def is_rep(self) -> bool:
@@ -185,6 +191,32 @@ def _rep_blocks(data: HomeData) -> list[Block]:
     return blocks
 
 
+def _routing_blocks(data: HomeData) -> list[Block]:
+    """The leads waiting for the user's first touch, and the away switch."""
+    blocks: list[Block] = []
+    if data.waiting:
+        blocks.append(header(f"Waiting for your first touch ({len(data.waiting)})"))
+    for item in data.waiting[:HOME_WAITING_MAX]:
+        contacted = button(
+            "Contacted", action_id=ids.ROUTING_CONTACTED, value=str(item.lead.id), style="primary"
+        )
+        text = f"{lead_line(item.lead)}\n:stopwatch: {time_left(item.minutes_left)}"
+        blocks.append(section(text, accessory=contacted))
+    if len(data.waiting) > HOME_WAITING_MAX:
+        blocks.append(context(f"…and {len(data.waiting) - HOME_WAITING_MAX} more."))
+    if data.away:
+        state, label, value = "You are *away*: no new leads are routed to you.", "I'm back", "back"
+    else:
+        state, label, value = "New leads are routed to you.", "I'm away", "away"
+    blocks.append(
+        section(
+            f":beach_with_umbrella: {state}" if data.away else f":inbox_tray: {state}",
+            accessory=button(label, action_id=ids.HOME_AWAY, value=value),
+        )
+    )
+    return blocks
+
+
 def _leader_blocks(data: HomeData) -> list[Block]:
     lines = []
     for place, (author, records) in enumerate(data.leaders[:LEADERS_MAX]):
@@ -280,6 +312,8 @@ def home_view(data: HomeData) -> Block:
         blocks += _goal_blocks(data)
     if data.is_newcomer:
         blocks += _newcomer_blocks()
+    if data.away is not None:
+        blocks += _routing_blocks(data)
     if data.is_rep:
         blocks += _rep_blocks(data)
     if data.leaders:

@@ -84,6 +84,8 @@ SETTINGS_TIMEZONE_BLOCK = "set_timezone"
 SETTINGS_TIMEZONE_ACTION = "set_timezone_value"
 SETTINGS_ADMINS_BLOCK = "set_admins"
 SETTINGS_ADMINS_ACTION = "set_admins_pick"
+SETTINGS_ROUTING_BLOCK = "set_routing"
+SETTINGS_ROUTING_ACTION = "set_routing_pick"
 # Shared goals' targets: this prefix plus the goal's name, for the block and its input alike.
 SETTINGS_GOAL_BLOCK_PREFIX = "set_goal:"
 SETTINGS_GOAL_ACTION_PREFIX = "set_goal_value:"
@@ -94,3 +96,11 @@ NUDGE_ACTIONS_BLOCK_PREFIX = "nudge_actions:"
 # Rating buttons: the prefix plus the rating; the value is the lead id.
 NUDGE_RATE_PREFIX = "nudge_rate:"
 NUDGE_SNOOZE = "nudge_snooze"
+
+# Routing: the rep's DM (its rating buttons are the nudge's), claim cards, the App Home.
+ROUTING_CONTACTED = "routing_contacted"
+ROUTING_NOT_MINE = "routing_not_mine"
+ROUTING_CLAIM = "routing_claim"
+ROUTING_CLAIM_NEXT = "routing_claim_next"
+ROUTING_CARD_BLOCK_PREFIX = "routing_card:"
+HOME_AWAY = "home_away"

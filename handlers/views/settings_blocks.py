@@ -14,7 +14,15 @@ from typing import Any
 
 from handlers.views import ids, inputs
 from handlers.views.blocks import Block, option, plain, section
-from storage.goal_targets import HIGHER_IS_BETTER, Goal, GoalTargets, in_hours, written_range
+from storage.goal_targets import (
+    HIGHER_IS_BETTER,
+    Goal,
+    GoalTargets,
+    is_time,
+    unit_name,
+    written_range,
+)
+from storage.routing_rules import MODE_LABELS, RoutingMode
 from storage.schedules import WEEKDAYS, format_weekdays, parse_weekdays
 from storage.team_settings import (
     ADMIN_USERS_MAX,
@@ -121,6 +129,16 @@ def _zone(action_id: str, name: str) -> Block:
     }
 
 
+def _mode(action_id: str, mode: str) -> Block:
+    modes = [option(label, value) for value, label in MODE_LABELS.items()]
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "options": modes,
+        "initial_option": modes[list(MODE_LABELS).index(RoutingMode(mode))],
+    }
+
+
 def _listed(state: State, *, key: str) -> list[Any]:
     """The picked items of a multi-select; none picked is an empty list."""
     chosen = state.get(key)
@@ -224,6 +242,14 @@ _INPUTS: dict[str, _Input] = {
         optional=True,
         error=f"Pick up to {ADMIN_USERS_MAX} people from the list.",
     ),
+    "routing": _Input(
+        ids.SETTINGS_ROUTING_BLOCK,
+        ids.SETTINGS_ROUTING_ACTION,
+        _mode,
+        _picked,
+        hint="How new leads without an owner reach a rep the moment they arrive.",
+        error="Pick how new leads are routed.",
+    ),
 }
 
 
@@ -265,9 +291,9 @@ def _goal_input(field: SettingField, goals: GoalTargets) -> Block:
     }
     target = goals.target(goal)
     if target is not None:
-        element["initial_value"] = f"{target if in_hours(goal) else target * 100:g}"
+        element["initial_value"] = f"{target if is_time(goal) else target * 100:g}"
     bound = "at least" if HIGHER_IS_BETTER[goal] else "at most"
-    label = f"{field.label}: {bound} ({'hours' if in_hours(goal) else '%'})"
+    label = f"{field.label}: {bound} ({unit_name(goal)})"
     return _input(block_id, label, element, optional=True)
 
 
@@ -316,7 +342,7 @@ def _read_goals(values: Any, errors: dict[str, str]) -> GoalTargets | None:
             )
         except ValueError:
             low, high = written_range(goal)
-            unit = "hours" if in_hours(goal) else "per cent"
+            unit = unit_name(goal).replace("%", "per cent")
             errors[block_id] = (
                 f"Use a number from {low} to {high} ({unit}), or leave it empty to switch "
                 "this goal off."

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from bot.metrics import LEADS_ROUTED
 from handlers.people import Owners
 from handlers.post_intent import SLACK_CALL_ERRORS
 from handlers.routing_cards import post_cards
@@ -148,9 +149,11 @@ async def route_leads(
             exclude=exclude,
         )
     moves = [HandOver(lead_id, chosen.get(lead_id), seen) for lead_id, seen in leads]
-    return await hand_over(
+    handed = await hand_over(
         session=session, team_id=team_id, moves=moves, kind=EventKind.ASSIGNED, now=now
     )
+    LEADS_ROUTED.inc(len(handed))
+    return handed
 
 
 def notify_soon(deps: Deps, team_ids: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.metrics import LEADS_CLAIMED
 from handlers.home_flow import refresh_home
 from handlers.lead_routing import notify_soon, route_leads, routing_plan
 from handlers.replies import action_row_id, action_value, reply_privately
@@ -134,6 +135,7 @@ async def claim(turn: Turn) -> None:
     if result.answer is not Answer.DONE or result.lead is None:
         await reply_privately(turn.respond, private_note(_refusal(result)))
         return
+    LEADS_CLAIMED.inc()
     async with turn.deps.sessions() as session:
         card = await find_card(session=session, team_id=turn.team_id, lead_id=result.lead.id)
     if card is None:
@@ -168,6 +170,7 @@ async def claim_next(turn: Turn) -> None:
             )
         if result.answer is Answer.DONE:
             won = result.lead
+            LEADS_CLAIMED.inc()
             break
     if won is None:
         await reply_privately(turn.respond, notice(_NOBODY_FREE))

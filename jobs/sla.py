@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from bot.metrics import LEADS_BREACHED
 from handlers.lead_routing import RoutingPlan, route_leads, routing_plan, send_notices
 from handlers.views.routing_blocks import render_reassigned, render_reminder
 from jobs.post_once import Outcome, Sleep, post_once
@@ -67,6 +68,8 @@ async def run_sla_pass(
                 plan = plan or await routing_plan(deps, team)
                 if dry_run or await _reassign(deps, client, plan, lead, now, sleep):
                     report.reassigned.append(lead.id or 0)
+                    if not dry_run:
+                        LEADS_BREACHED.inc()
             elif now >= due.remind_at and await _remind(deps, client, lead, report, sleep):
                 report.reminded.append(lead.id or 0)
         if client is not None:

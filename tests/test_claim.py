@@ -4,6 +4,8 @@ one queue card with Claim next, and forged or late clicks change nothing."""
 import asyncio
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
+
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
 from jobs.sla import run_sla_pass
@@ -27,6 +29,7 @@ def _click(action: str, value: str, user: str, standin: SlackStandIn, ts: str, *
 
 async def test_twenty_clicks_at_once_make_one_owner(deps: Deps, standin: SlackStandIn) -> None:
     deps = routed_deps(deps, routing="claim")
+    claimed_before = REGISTRY.get_sample_value("leadloop_leads_claimed_total") or 0
     async with routed_app(deps, standin) as app:
         await app.send_leads(new_leads(1))
         [card] = standin.messages(CHANNEL)
@@ -46,6 +49,7 @@ async def test_twenty_clicks_at_once_make_one_owner(deps: Deps, standin: SlackSt
     assert f"claimed by <@{lead.owner}>" in standin.message(CHANNEL, card["ts"])["text"] + str(
         standin.message(CHANNEL, card["ts"])["blocks"]
     )
+    assert REGISTRY.get_sample_value("leadloop_leads_claimed_total") == claimed_before + 1
 
 
 async def test_a_burst_becomes_one_queue_card(deps: Deps, standin: SlackStandIn) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.demo.slack_standin import SlackStandIn
 from bot.deps import Deps
@@ -33,12 +34,15 @@ async def test_sixty_leads_over_three_reps_is_twenty_each(
     deps: Deps, standin: SlackStandIn
 ) -> None:
     deps = routed_deps(deps, routing_cap=50)
+    routed_before = REGISTRY.get_sample_value("leadloop_leads_routed_total") or 0
     async with routed_app(deps, standin) as app:
         for batch in range(6):
             await app.send_leads(new_leads(10, start=batch * 10))
             deps.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
     leads = await all_rows(deps, Lead)
     assert Counter(lead.owner for lead in leads) == dict.fromkeys(REPS, 20)
+    # /metrics counts each lead routed, once.
+    assert REGISTRY.get_sample_value("leadloop_leads_routed_total") == routed_before + 60
     assert all(lead.assigned_at is not None and lead.routing_round == 1 for lead in leads)
     # Every lead is in exactly one DM, to its owner, with Contacted first.
     for rep in REPS:

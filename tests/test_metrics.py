@@ -81,10 +81,9 @@ async def test_metrics_name_every_counter_the_operator_watches(open_metrics: Sla
     ):
         assert f"# TYPE {name} " in text, name
     exposed = {s.name for family in text_string_to_metric_families(text) for s in family.samples}
-    # Routing is not built yet: its counters are there, at 0, for dashboards to be made now.
+    # Routing's counters are there from the start, for dashboards (the routing tests move them).
     for name in ("routed", "claimed", "breached"):
         assert f"leadloop_leads_{name}_total" in exposed
-        assert sample(text, f"leadloop_leads_{name}_total") == 0
     assert not any(name.endswith("_created") for name in exposed)
 
 

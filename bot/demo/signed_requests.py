@@ -71,15 +71,28 @@ def block_action(
     container: dict[str, Any] = {"type": "message", "is_ephemeral": True, "channel_id": channel}
     if message_ts is not None:
         container = {**container, "is_ephemeral": False, "message_ts": message_ts}
+    return _button_click(
+        action_id,
+        value,
+        user=user,
+        team=team,
+        container=container,
+        channel={"id": channel, "name": "sales"},
+        response_url=response_url,
+    )
+
+
+def _button_click(
+    action_id: str, value: str, *, user: str, team: str, **surface: Any
+) -> dict[str, Any]:
+    """The block_actions payload of one button click; surface says where the button was."""
     return {
         "type": "block_actions",
         "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "team_id": team, "username": user.lower()},
         "api_app_id": "A0LEADLOOP",
         "trigger_id": f"trigger-{time.monotonic_ns()}",
-        "container": container,
-        "channel": {"id": channel, "name": "sales"},
-        "response_url": response_url,
+        **surface,
         "actions": [
             {
                 "type": "button",
@@ -143,24 +156,14 @@ def app_home_opened(*, user: str = REP, team: str = TEAM, tab: str = "home") -> 
 
 def home_action(action_id: str, value: str, *, user: str = REP, team: str = TEAM) -> dict[str, Any]:
     """A block_actions payload for a button click on the App Home (no response_url there)."""
-    return {
-        "type": "block_actions",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": user, "team_id": team, "username": user.lower()},
-        "api_app_id": "A0LEADLOOP",
-        "trigger_id": f"trigger-{time.monotonic_ns()}",
-        "container": {"type": "view", "view_id": "V0HOME"},
-        "view": {"id": "V0HOME", "type": "home", "team_id": team},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": str(time.time()),
-            }
-        ],
-    }
+    return _button_click(
+        action_id,
+        value,
+        user=user,
+        team=team,
+        container={"type": "view", "view_id": "V0HOME"},
+        view={"id": "V0HOME", "type": "home", "team_id": team},
+    )
 
 
 class SlackDriver:

@@ -196,7 +196,7 @@ async def _measure_setting(
 ) -> dict:
     app_port, floor_port = _free_port(), _free_port()
     servers = [
-        _start(["-m", "bench.leadloop_server", setting, str(app_port)], env),
+        _start(["-m", "bench.leadloop_server", str(app_port)], env),
         _start(["-m", "bench.floor_app", setting, str(floor_port)], env),
     ]
     targets = {

@@ -1,25 +1,18 @@
-"""`leadloop serve`, with Bolt's process_before_response chosen on the command line.
+"""`leadloop serve` on loopback, scheduler off so no job fires mid-run.
 
-python -m bench.leadloop_server {false,true} PORT
+python -m bench.leadloop_server PORT
 
-The real serve path (`bot.cli.main(["serve", ...])`, scheduler off so no job fires mid-run),
-with only the Bolt app's process_before_response setting replaced.
+The real serve path (`bot.cli.main(["serve", ...])`), as shipped.
 """
 
-import functools
 import sys
 
-from bot import cli, serving
-from bot.app import build_bolt_app
+from bot import cli
 
 
 def main() -> int:
-    """Serve on loopback with the chosen setting."""
-    before_response = sys.argv[1] == "true"
-    serving.build_bolt_app = functools.partial(  # type: ignore[assignment]
-        build_bolt_app, process_before_response=before_response
-    )
-    return cli.main(["serve", "--no-scheduler", "--port", sys.argv[2]])
+    """Serve on loopback on the given port."""
+    return cli.main(["serve", "--no-scheduler", "--port", sys.argv[1]])
 
 
 if __name__ == "__main__":

@@ -51,10 +51,14 @@ async def _note_team(
     return await next()
 
 
-def build_bolt_app(
-    deps: Deps, *, tokens: WorkspaceTokens | None = None, process_before_response: bool = False
-) -> AsyncApp:
+def build_bolt_app(deps: Deps, *, tokens: WorkspaceTokens | None = None) -> AsyncApp:
     """The Bolt app, each request with its own workspace's bot token.
+
+    Bolt runs with process_before_response: the HTTP response waits for the listener, so a
+    quick answer (the quick form's confirmation) travels in the ack itself, with no
+    response_url round trip, and no 10 ms polling for the ack as in Bolt's default mode.
+    Listeners that have slow work after their ack run it in the background
+    (handlers.turn.after_ack), so the response still leaves at the ack.
 
     Authorization is local: the token comes from the environment (one workspace) or, with
     tokens, from the workspace's installation (bot.workspace_tokens), so no auth.test call
@@ -84,7 +88,7 @@ def build_bolt_app(
         # bot.web checks the signature on the raw bytes before Bolt parses anything (and
         # never logs a body, which Bolt's own check does when it refuses a request).
         request_verification_enabled=False,
-        process_before_response=process_before_response,
+        process_before_response=True,
         logger=logger,
     )
     app.use(_note_team)

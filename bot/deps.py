@@ -1,12 +1,13 @@
 """What every handler and job is given: settings, the database, the clock."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
+from bot.http_session import HttpSession
 from bot.settings import Settings
 from storage.db import Sessions
 from storage.team_settings import TeamSettings, effective_settings
@@ -32,6 +33,8 @@ class Deps:
     # Called with the team id once a workspace is installed or uninstalled (the scheduler
     # sets it to start or stop that team's jobs).
     on_installation_changed: Callable[[str], Awaitable[None]] | None = None
+    # The one HTTP session for response_urls; whoever builds the Deps closes it at the end.
+    http: HttpSession = field(default_factory=HttpSession)
 
     async def slack_for(
         self, team_id: str, fallback: AsyncWebClient | None = None

@@ -27,7 +27,7 @@ from handlers.home_flow import refresh_home
 from handlers.modals import open_modal
 from handlers.post_intent import SLACK_CALL_ERRORS, is_ambiguous, post_with_intent
 from handlers.replies import permalink, send_dm
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import campaign_blocks, ids
 from handlers.views.blocks import Message
 from storage.campaigns import (
@@ -249,6 +249,6 @@ async def post_later(turn: Turn) -> None:
 
 def register(app: AsyncApp) -> None:
     """Wire the command, the modal's submission and the Post preview button."""
-    app.command(COMMAND)(campaign_preview)
-    app.view(ids.CAMPAIGN_MODAL)(submit_campaign)
-    app.action(ids.CAMPAIGN_POST)(post_later)
+    app.command(COMMAND)(after_ack(campaign_preview))
+    app.view(ids.CAMPAIGN_MODAL)(after_ack(submit_campaign))
+    app.action(ids.CAMPAIGN_POST)(after_ack(post_later))

@@ -22,7 +22,7 @@ from handlers.replies import (
     send_dm,
     tell_clicker,
 )
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import campaign_blocks, ids
 from storage.campaigns import get_campaign
 from storage.models import Campaign
@@ -167,6 +167,7 @@ class PreviewReactions:
         await asyncio.gather(
             tell_clicker(
                 turn.client,
+                turn.deps.http,
                 response_url=turn.response_url,
                 channel=campaign.channel_id,
                 user_id=turn.user_id,
@@ -210,8 +211,8 @@ class PreviewReactions:
 def register(app: AsyncApp, deps: Deps) -> None:
     """Wire the preview's three buttons and the comment modal, with one PreviewCounts."""
     reactions = PreviewReactions(PreviewCounts(deps))
-    app.action(ids.CAMPAIGN_READY)(reactions.ready)
+    app.action(ids.CAMPAIGN_READY)(after_ack(reactions.ready))
     app.action(re.compile(f"^({'|'.join(map(re.escape, _COMMENT_BUTTONS))})$"))(
-        reactions.question_or_concern
+        after_ack(reactions.question_or_concern)
     )
-    app.view(ids.CAMPAIGN_COMMENT_MODAL)(reactions.submit_comment)
+    app.view(ids.CAMPAIGN_COMMENT_MODAL)(after_ack(reactions.submit_comment))

@@ -26,7 +26,7 @@ from handlers.feedback_flow import (
 )
 from handlers.payloads import CandidatePick, read_json
 from handlers.replies import action_row_id, action_value, reply_privately
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import feedback_blocks, ids
 from handlers.views.blocks import Message
 from storage.campaigns import get_campaign
@@ -247,9 +247,13 @@ async def _record_pick(
 
 def register(app: AsyncApp) -> None:
     """Wire the buttons."""
-    app.action(ids.FEEDBACK_UNDO)(undo)
-    app.action(ids.FEEDBACK_EDIT)(edit)
-    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_PICK_LEAD_PREFIX)}\\d+$"))(pick_lead)
-    app.action(ids.FEEDBACK_OPEN_MODAL)(give_feedback)
-    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_ANSWER_PREFIX)}\\d+$"))(answer_question)
-    app.action(ids.FEEDBACK_ANSWER_EDIT)(edit_question)
+    app.action(ids.FEEDBACK_UNDO)(after_ack(undo))
+    app.action(ids.FEEDBACK_EDIT)(after_ack(edit))
+    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_PICK_LEAD_PREFIX)}\\d+$"))(
+        after_ack(pick_lead)
+    )
+    app.action(ids.FEEDBACK_OPEN_MODAL)(after_ack(give_feedback))
+    app.action(re.compile(f"^{re.escape(ids.FEEDBACK_ANSWER_PREFIX)}\\d+$"))(
+        after_ack(answer_question)
+    )
+    app.action(ids.FEEDBACK_ANSWER_EDIT)(after_ack(edit_question))

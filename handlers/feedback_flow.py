@@ -7,6 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.deps import Deps
+from bot.http_session import HttpSession
 from handlers.feedback_parse import LeadRef
 from handlers.modals import Explain, open_modal
 from handlers.replies import send_dm, sent_to_response_url
@@ -166,6 +167,7 @@ async def record_and_confirm(
 
 async def tell_user(
     client: AsyncWebClient,
+    http: HttpSession,
     *,
     user_id: str,
     message: Message,
@@ -173,7 +175,9 @@ async def tell_user(
     replace_original: bool = False,
 ) -> None:
     """Answer the user where they asked (the response_url), else in a DM from the app."""
-    if not await sent_to_response_url(response_url, message, replace_original=replace_original):
+    if not await sent_to_response_url(
+        http, response_url, message, replace_original=replace_original
+    ):
         await send_dm(client, user_id, message)
 
 

@@ -16,7 +16,7 @@ from handlers.feedback_flow import (
 )
 from handlers.feedback_parse import EMAIL_MAX, LeadRef, parse_lead
 from handlers.payloads import FeedbackFormMetadata, read_json, row_id
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import feedback_blocks, ids, inputs
 from handlers.views.blocks import Block, Message
 from storage.campaigns import get_campaign
@@ -194,6 +194,7 @@ async def submit_feedback(turn: Turn) -> None:
     await turn.ack()
     await tell_user(
         turn.client,
+        turn.deps.http,
         user_id=turn.user_id,
         message=message,
         response_url=metadata.response_url,
@@ -204,4 +205,4 @@ async def submit_feedback(turn: Turn) -> None:
 def register(app: AsyncApp) -> None:
     """Wire the modal's lead search and its submission."""
     app.options(ids.FEEDBACK_LEAD_ACTION)(search_lead_options)
-    app.view(ids.FEEDBACK_MODAL)(submit_feedback)
+    app.view(ids.FEEDBACK_MODAL)(after_ack(submit_feedback))

@@ -12,7 +12,7 @@ from handlers.clicked import clicked_lead
 from handlers.feedback_flow import open_feedback_modal
 from handlers.home_flow import explain_on_home, refresh_home
 from handlers.replies import action_id, action_row_id
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import feedback_blocks, ids
 from handlers.views.blocks import escape
 from storage.feedback import rate_lead
@@ -25,6 +25,7 @@ LEAD_GONE = ":warning: That lead is not in this workspace any more; nothing was 
 
 async def home_opened(turn: Turn) -> None:
     """Publish the user's Home each time they open its tab."""
+    await turn.ack()
     event = turn.body.get("event") or {}
     if event.get("tab") != "home" or not turn.user_id:
         return
@@ -69,6 +70,6 @@ async def feedback_details(turn: Turn) -> None:
 
 def register(app: AsyncApp) -> None:
     """Wire the Home and its lead buttons."""
-    app.event("app_home_opened")(home_opened)
-    app.action(_RATE_RE)(rate_from_home)
-    app.action(ids.HOME_FEEDBACK_DETAILS)(feedback_details)
+    app.event("app_home_opened")(after_ack(home_opened))
+    app.action(_RATE_RE)(after_ack(rate_from_home))
+    app.action(ids.HOME_FEEDBACK_DETAILS)(after_ack(feedback_details))

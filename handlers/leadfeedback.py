@@ -32,7 +32,7 @@ from handlers.feedback_parse import (
     ShowLead,
     parse_command,
 )
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import feedback_blocks, feedback_questions
 from handlers.views.blocks import Block, Message
 from storage.feedback import FeedbackInput
@@ -184,4 +184,4 @@ async def leadfeedback(turn: Turn) -> None:
 
 def register(app: AsyncApp) -> None:
     """Wire the slash command."""
-    app.command(COMMAND)(leadfeedback)
+    app.command(COMMAND)(after_ack(leadfeedback))

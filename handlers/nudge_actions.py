@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.replies import action_id, action_row_id, reply_privately
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import ids
 from handlers.views.blocks import Message, section, slack_date
 from handlers.views.feedback_blocks import notice, rating_text
@@ -105,5 +105,5 @@ async def snooze(turn: Turn) -> None:
 
 def register(app: AsyncApp) -> None:
     """Wire the nudge buttons."""
-    app.action(_RATE_RE)(rate)
-    app.action(ids.NUDGE_SNOOZE)(snooze)
+    app.action(_RATE_RE)(after_ack(rate))
+    app.action(ids.NUDGE_SNOOZE)(after_ack(snooze))

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.http_session import HttpSession
 from handlers.payloads import row_id
 from handlers.views.blocks import Message
 
@@ -46,13 +47,17 @@ async def reply_privately(respond: Respond, message: Message) -> None:
 
 
 async def sent_to_response_url(
-    response_url: str | None, message: Message, *, replace_original: bool = False
+    http: HttpSession,
+    response_url: str | None,
+    message: Message,
+    *,
+    replace_original: bool = False,
 ) -> bool:
     """Answer the user ephemerally through a response_url; False when there is none, or it
     has expired, was used up or could not be reached (the failure is logged, not raised)."""
     if not response_url:
         return False
-    webhook = AsyncWebhookClient(response_url)
+    webhook = AsyncWebhookClient(response_url, session=http.get())
     try:
         answer = await webhook.send(
             response_type="ephemeral", replace_original=replace_original, **message.as_kwargs()
@@ -68,6 +73,7 @@ async def sent_to_response_url(
 
 async def tell_clicker(
     client: AsyncWebClient,
+    http: HttpSession,
     *,
     response_url: str | None,
     channel: str | None,
@@ -76,7 +82,7 @@ async def tell_clicker(
 ) -> None:
     """An ephemeral answer to whoever clicked a button in channel: through the click's
     response_url, else (expired, unreachable) with chat.postEphemeral; never raises."""
-    if await sent_to_response_url(response_url, message):
+    if await sent_to_response_url(http, response_url, message):
         return
     if channel is None:
         await send_dm(client, user_id, message)

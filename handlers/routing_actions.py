@@ -15,7 +15,7 @@ from handlers.home_flow import refresh_home
 from handlers.lead_routing import notify_soon, route_leads, routing_plan
 from handlers.replies import action_row_id, action_value, reply_privately
 from handlers.routing_cards import refresh_queue
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import ids
 from handlers.views.blocks import mention, slack_date
 from handlers.views.feedback_blocks import notice
@@ -194,8 +194,8 @@ async def away(turn: Turn) -> None:
 
 def register(app: AsyncApp) -> None:
     """Wire the routing buttons."""
-    app.action(ids.ROUTING_CONTACTED)(contacted)
-    app.action(ids.ROUTING_NOT_MINE)(not_mine)
-    app.action(ids.ROUTING_CLAIM)(claim)
-    app.action(ids.ROUTING_CLAIM_NEXT)(claim_next)
-    app.action(ids.HOME_AWAY)(away)
+    app.action(ids.ROUTING_CONTACTED)(after_ack(contacted))
+    app.action(ids.ROUTING_NOT_MINE)(after_ack(not_mine))
+    app.action(ids.ROUTING_CLAIM)(after_ack(claim))
+    app.action(ids.ROUTING_CLAIM_NEXT)(after_ack(claim_next))
+    app.action(ids.HOME_AWAY)(after_ack(away))

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from handlers.channels import channel_problem
 from handlers.home_flow import explain_on_home, refresh_home
 from handlers.modals import open_modal
-from handlers.turn import Turn
+from handlers.turn import Turn, after_ack
 from handlers.views import ids, settings_blocks
 from storage.channel_refs import ChannelRef
 from storage.team_settings import SettingsChange, save_team_settings
@@ -102,5 +102,5 @@ async def _reschedule(turn: Turn) -> str:
 
 def register(app: AsyncApp) -> None:
     """Wire the Settings button and the modal's submission."""
-    app.action(ids.HOME_OPEN_SETTINGS)(open_settings)
-    app.view(ids.SETTINGS_MODAL)(save_settings)
+    app.action(ids.HOME_OPEN_SETTINGS)(after_ack(open_settings))
+    app.view(ids.SETTINGS_MODAL)(after_ack(save_settings))

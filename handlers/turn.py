@@ -3,19 +3,30 @@
 A global middleware builds a `Turn` before any listener runs and puts it in the Bolt
 context under `turn`; Bolt passes context entries to listeners by parameter name, so a
 listener is written `async def undo(turn: Turn) -> None` and starts with `await turn.ack()`.
+
+Bolt runs with process_before_response (bot.app), so the HTTP response leaves when the
+listener returns. A listener registered through `after_ack` returns to Bolt as soon as it
+has acked, and goes on with its slow work (a modal to open, a message to redraw, a DM) in
+the background; `work_after_acks` lets that work finish before the process exits.
 """
 
+import asyncio
+import functools
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.deps import Deps
 from handlers.admins import WorkspaceAdmins
 from handlers.replies import Respond, send_dm
 from handlers.views.blocks import Block, Message
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,11 +40,17 @@ class Turn:
     # Well-formed Slack ids: handlers/request_check.py refuses any other request.
     team_id: str
     user_id: str
+    # Done once the request is acknowledged: the HTTP response may leave then.
+    acked: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
-    @property
-    def ack(self) -> AsyncAck:
-        """Bolt's ack for this request: call it first, within Slack's 3 seconds."""
-        return self.context.ack
+    async def ack(self, **answer: Any) -> None:
+        """Acknowledge the request (within Slack's 3 seconds), with the answer if it has one:
+        an ephemeral message for a command, `response_action` for a modal."""
+        await self.context.ack(**answer)
+        if not self.acked.done():
+            self.acked.set_result(None)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -44,10 +61,13 @@ class Turn:
     def respond(self) -> Respond:
         """Answers through the request's response_url (commands and message buttons have one);
         a request without one (a Home or modal button) is answered in a DM from the app."""
-        respond = self.context.respond
-        if respond is None or not self.has_response_url:
+        url = self.response_url
+        if url is None:
             return self._direct_message
-        return respond
+        return functools.partial(self._to_response_url, url)
+
+    async def _to_response_url(self, url: str, **message: Any) -> None:
+        await AsyncWebhookClient(url, session=self.deps.http.get()).send(**message)
 
     async def _direct_message(
         self, *, text: str = "", blocks: list[Block] | None = None, **_how: Any
@@ -89,6 +109,47 @@ class Turn:
         state = self.view.get("state")
         values = state.get("values") if isinstance(state, dict) else None
         return values if isinstance(values, dict) else {}
+
+
+Listener = Callable[[Turn], Awaitable[None]]
+
+_after_ack: set[asyncio.Task[None]] = set()
+
+
+def after_ack(listener: Listener) -> Listener:
+    """The listener, returning to Bolt once it has acked while the rest of it runs on.
+
+    An error before the ack reaches Bolt as the listener's own would; one after it is
+    logged, since the user's request was already answered.
+    """
+
+    async def until_acked(turn: Turn) -> None:
+        work = asyncio.create_task(listener(turn))
+        _after_ack.add(work)
+        work.add_done_callback(functools.partial(_finished, turn))
+        await asyncio.wait((work, turn.acked), return_when=asyncio.FIRST_COMPLETED)
+        if work.done() and not turn.acked.done():
+            work.result()
+
+    until_acked.__name__ = listener.__name__
+    until_acked.__qualname__ = listener.__qualname__
+    until_acked.__doc__ = listener.__doc__
+    return until_acked
+
+
+def _finished(turn: Turn, work: asyncio.Task[None]) -> None:
+    _after_ack.discard(work)
+    # Before the ack, the error is until_acked's to raise.
+    if work.cancelled() or work.exception() is None or not turn.acked.done():
+        return
+    error = work.exception()
+    logger.error("work after an ack failed", exc_info=(type(error), error, error.__traceback__))
+
+
+async def work_after_acks() -> None:
+    """Wait for the work listeners still do after their acks (at shut-down)."""
+    while _after_ack:
+        await asyncio.wait(set(_after_ack))
 
 
 def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:

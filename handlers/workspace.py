@@ -18,6 +18,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.deps import Deps
+from bot.http_session import HttpSession
 from storage.installations import mark_uninstalled
 from storage.teams import get_team
 
@@ -31,7 +32,7 @@ NOT_INSTALLED = (
 _background: set[asyncio.Task[Any]] = set()
 
 
-def refusal(body: dict[str, Any]) -> BoltResponse:
+def refusal(body: dict[str, Any], http: HttpSession) -> BoltResponse:
     """The acknowledgement for a team leadloop does not serve: ephemeral words, or nothing."""
     if "command" in body:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": NOT_INSTALLED})
@@ -39,15 +40,15 @@ def refusal(body: dict[str, Any]) -> BoltResponse:
         return BoltResponse(status=200, body={"options": []})
     response_url = body.get("response_url")
     if isinstance(response_url, str) and response_url:
-        task = asyncio.create_task(_tell(response_url))
+        task = asyncio.create_task(_tell(http, response_url))
         _background.add(task)
         task.add_done_callback(_background.discard)
     return BoltResponse(status=200, body="")
 
 
-async def _tell(response_url: str) -> None:
+async def _tell(http: HttpSession, response_url: str) -> None:
     try:
-        await AsyncWebhookClient(response_url).send(
+        await AsyncWebhookClient(response_url, session=http.get()).send(
             text=NOT_INSTALLED, response_type="ephemeral", replace_original=False
         )
     except Exception:  # noqa: BLE001 - a courtesy to a stranger must never fail loudly
@@ -68,7 +69,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 team = await get_team(session=session, team_id=team_id)
             if team is None or team.uninstalled_at is not None:
                 logger.info("a request from workspace %s, which is not installed, refused", team_id)
-                return refusal(body)
+                return refusal(body, deps.http)
             installed.add(team_id)
         await next()
         return None

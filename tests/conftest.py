@@ -154,13 +154,15 @@ async def deps(database_url: str, clock: ManualClock, standin: SlackStandIn) -> 
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     slack = build_client(token=BOT_TOKEN, base_url=standin.base_url, backoff_factor=0.01)
-    yield Deps(
+    deps = Deps(
         settings=settings,
         engine=engine,
         sessions=create_sessions(engine),
         clock=clock,
         slack=slack,
     )
+    yield deps
+    await deps.http.close()
     await engine.dispose()
 
 

@@ -38,6 +38,7 @@ from handlers.lead_import import (
     summary_lines,
 )
 from handlers.lead_routing import notices_sent
+from handlers.turn import work_after_acks
 from storage.db import create_engine, create_sessions, unreachable_because
 from storage.migrate import current_revisions, head_revisions, upgrade
 
@@ -253,6 +254,8 @@ async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> 
             logger.info("serving Slack requests at http://%s:%s/slack/events", args.host, args.port)
             await server.serve()
     finally:
+        await work_after_acks()
+        await deps.http.close()
         await deps.engine.dispose()
 
 

@@ -127,6 +127,7 @@ class DemoApp:
     async def __aexit__(self, *_exc: object) -> None:
         await self.settled()
         await self.http.aclose()
+        await self.deps.http.close()
         await self.deps.engine.dispose()
         self.standin.stop()
         self._workdir.cleanup()

@@ -123,3 +123,15 @@ async def test_show_candidates_lead_to_the_history(slack: SlackDriver, deps: Dep
     [response] = await wait_for_responses(slack.standin)
     shown = texts_of(response.body["blocks"])
     assert "No feedback yet" in shown and "two@twin.com" in shown
+
+
+async def test_answers_through_response_urls_share_one_connection(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    first = await recorded(slack, deps, "one@x.com hot")
+    second = await recorded(slack, deps, "two@x.com cold")
+    for feedback in (first, second):
+        await slack.click(ids.FEEDBACK_UNDO, str(feedback.id))
+    undone = await wait_for_responses(slack.standin, count=2)
+    assert all("Undone" in texts_of(r.body["blocks"]) for r in undone)
+    assert undone[0].connection == undone[1].connection

@@ -279,6 +279,8 @@ class ResponseUrlPost:
 
     name: str
     body: dict[str, Any]
+    # The client's port: POSTs over one kept-alive connection share it.
+    connection: int = 0
 
 
 @dataclass(frozen=True)
@@ -643,12 +645,12 @@ class SlackStandIn:
             self._calls.append(ApiCall(method, params, token, copy.deepcopy(body), status))
         return status, body, headers
 
-    def _record_response(self, name: str, body: dict[str, Any]) -> bool:
+    def _record_response(self, name: str, body: dict[str, Any], connection: int) -> bool:
         """Record a POST to a response_url; False (and nothing recorded) once it expired."""
         with self._lock:
             if name in self._expired:
                 return False
-            self._responses.append(ResponseUrlPost(name, body))
+            self._responses.append(ResponseUrlPost(name, body, connection))
             return True
 
     def _record_upload(self, file_id: str, content: bytes) -> bool:
@@ -1196,6 +1198,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, as Slack's servers: a client may send many requests over one connection.
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests read the recorded calls instead
@@ -1231,7 +1235,7 @@ class _Handler(BaseHTTPRequestHandler):
                 posted = _parse_params("", content_type, body)
                 # Slack checks blocks sent to a response_url like any message's.
                 blocks = posted.get("blocks")
-                if not standin._record_response(parts[1], posted):
+                if not standin._record_response(parts[1], posted, self.client_address[1]):
                     self._send(404, "expired_url", "text/plain")
                 elif blocks is not None and block_kit_errors(blocks, surface="message"):
                     self._send(400, "invalid_blocks", "text/plain")

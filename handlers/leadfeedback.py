@@ -38,7 +38,9 @@ from handlers.views.blocks import Block, Message
 from storage.feedback import FeedbackInput
 from storage.leads import open_leads_of
 from storage.models import Campaign
+from storage.quick_feedback import record_quick_feedback
 from storage.team_settings import effective_settings
+from storage.vocabulary import contradiction
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,9 @@ async def _did_you_mean(
 async def _quick_feedback(
     deps: Deps, *, team_id: str, user_id: str, cmd: QuickFeedback, text: str
 ) -> Message:
+    at_once = await _at_once(deps, team_id=team_id, user_id=user_id, cmd=cmd)
+    if at_once is not None:
+        return at_once
     async with deps.sessions.begin() as session:
         if cmd.corrections:
             return await _did_you_mean(session, team_id=team_id, cmd=cmd, text=text)
@@ -97,6 +102,31 @@ async def _quick_feedback(
         return await check_and_record(
             session, deps, team_id=team_id, author=user_id, pending=Pending(given, ref=cmd.lead)
         )
+
+
+async def _at_once(deps: Deps, *, team_id: str, user_id: str, cmd: QuickFeedback) -> Message | None:
+    """The confirmation of plain feedback on a known lead, stored on the lean path
+    (storage.quick_feedback); None when the command needs the full path: a slip to ask
+    about, a #campaign, a name, two words that contradict each other, an unknown lead."""
+    ref = cmd.lead
+    if cmd.corrections or cmd.campaign_slug is not None or ref.kind == "name":
+        return None
+    if contradiction(cmd.rating, cmd.status, cmd.reason) is not None:
+        return None
+    given = FeedbackInput(rating=cmd.rating, status=cmd.status, reason=cmd.reason, note=cmd.note)
+    recorded = await record_quick_feedback(
+        deps.sessions,
+        deps.engine,
+        team_id=team_id,
+        key=ref.kind,
+        value=ref.value,
+        author=user_id,
+        given=given,
+        now=deps.clock.now(),
+    )
+    if recorded is None:
+        return None
+    return feedback_blocks.confirmation(recorded.lead, recorded.feedback, None, created_lead=False)
 
 
 async def _show(deps: Deps, *, team_id: str, user_id: str, cmd: ShowLead) -> Message:

@@ -56,8 +56,23 @@ async def record_feedback(
         current=lead.status,
         before_closing=await _status_before_closing(session, lead),
     )
+    feedback = apply_feedback(lead, given, author=author, status=status, now=now)
+    session.add(feedback)
+    session.add(lead)
+    await session.flush()
+    await enqueue_feedback_event(
+        session=session, event_type=FEEDBACK_CREATED, feedback=feedback, lead=lead, now=now
+    )
+    return feedback
+
+
+def apply_feedback(
+    lead: Lead, given: FeedbackInput, *, author: str, status: str | None, now: datetime
+) -> Feedback:
+    """Move the lead along for a verdict whose status is settled: the record to store, and
+    the lead changed in place (status, campaign, last touch, first feedback, first touch)."""
     feedback = Feedback(
-        team_id=team_id,
+        team_id=lead.team_id,
         lead_id=lead.id,
         author=author,
         rating=given.rating,
@@ -77,12 +92,6 @@ async def record_feedback(
     if author == lead.owner or (status is not None and status != LeadStatus.NEW):
         touch_first(lead, now)
     lead.updated_at = now
-    session.add(feedback)
-    session.add(lead)
-    await session.flush()
-    await enqueue_feedback_event(
-        session=session, event_type=FEEDBACK_CREATED, feedback=feedback, lead=lead, now=now
-    )
     return feedback
 
 

@@ -130,8 +130,8 @@ async def test_answers_through_response_urls_share_one_connection(
 ) -> None:
     first = await recorded(slack, deps, "one@x.com hot")
     second = await recorded(slack, deps, "two@x.com cold")
-    for feedback in (first, second):
+    for count, feedback in enumerate((first, second), start=1):
         await slack.click(ids.FEEDBACK_UNDO, str(feedback.id))
-    undone = await wait_for_responses(slack.standin, count=2)
+        undone = await wait_for_responses(slack.standin, count=count)
     assert all("Undone" in texts_of(r.body["blocks"]) for r in undone)
     assert undone[0].connection == undone[1].connection

@@ -40,6 +40,7 @@ from storage.leads import open_leads_of
 from storage.models import Campaign
 from storage.quick_feedback import record_quick_feedback
 from storage.team_settings import effective_settings
+from storage.transactions import in_retried_transaction
 from storage.vocabulary import contradiction
 
 logger = logging.getLogger(__name__)
@@ -95,13 +96,16 @@ async def _quick_feedback(
     at_once = await _at_once(deps, team_id=team_id, user_id=user_id, cmd=cmd)
     if at_once is not None:
         return at_once
-    async with deps.sessions.begin() as session:
+
+    async def answer(session: AsyncSession) -> Message:
         if cmd.corrections:
             return await _did_you_mean(session, team_id=team_id, cmd=cmd, text=text)
         given, _ = await _given(session, team_id=team_id, cmd=cmd)
         return await check_and_record(
             session, deps, team_id=team_id, author=user_id, pending=Pending(given, ref=cmd.lead)
         )
+
+    return await in_retried_transaction(deps.sessions, answer)
 
 
 async def _at_once(deps: Deps, *, team_id: str, user_id: str, cmd: QuickFeedback) -> Message | None:

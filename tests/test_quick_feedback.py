@@ -4,8 +4,12 @@ sees and what the CRM will receive, the same as through the full path."""
 import json
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
+
 from bot.deps import Deps
 from handlers.views import ids
+from storage.db import create_engine
 from storage.models import Feedback, Lead, WebhookOutbox
 from tests.factories import REP, SlackDriver
 from tests.helpers import all_rows, texts_of, wait_for_responses
@@ -91,3 +95,28 @@ async def test_a_closed_lead_rated_hot_opens_where_it_stood(slack: SlackDriver, 
     assert "The lead is open again" in texts_of(body["blocks"])
     [lead] = await all_rows(deps, Lead)
     assert lead.status == "meeting"
+
+
+async def test_a_quick_form_outlives_dropped_database_connections(
+    slack: SlackDriver, deps: Deps
+) -> None:
+    if deps.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's connections can be dropped from the server side")
+    await seed_lead(deps, email="known@x.com", status="contacted")
+    answer(await slack.command("known@x.com warm"))  # the pool now holds connections
+
+    # From a connection of its own: the app's pool holds the ones to drop.
+    outside = create_engine(deps.engine.url.render_as_string(hide_password=False))
+    async with outside.connect() as admin:
+        await admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await outside.dispose()
+    known = answer(await slack.command("known@x.com hot"))
+    unknown = answer(await slack.command("new@x.com cold"))
+
+    assert "Recorded for" in known["text"] and "Recorded for" in unknown["text"]
+    assert [f.rating for f in await all_rows(deps, Feedback)] == ["warm", "hot", "cold"]

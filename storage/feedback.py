@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -56,7 +57,7 @@ async def record_feedback(
         current=lead.status,
         before_closing=await _status_before_closing(session, lead),
     )
-    feedback = apply_feedback(lead, given, author=author, status=status, now=now)
+    feedback = Feedback(**apply_feedback(lead, given, author=author, status=status, now=now))
     session.add(feedback)
     session.add(lead)
     await session.flush()
@@ -67,21 +68,24 @@ async def record_feedback(
 
 
 def apply_feedback(
-    lead: Lead, given: FeedbackInput, *, author: str, status: str | None, now: datetime
-) -> Feedback:
-    """Move the lead along for a verdict whose status is settled: the record to store, and
-    the lead changed in place (status, campaign, last touch, first feedback, first touch)."""
-    feedback = Feedback(
-        team_id=lead.team_id,
-        lead_id=lead.id,
-        author=author,
-        rating=given.rating,
-        status=status,
-        reason=given.reason,
-        note=given.note,
-        created_at=now,
-        previous_status=lead.status if status else None,
-    )
+    lead: Lead | Any, given: FeedbackInput, *, author: str, status: str | None, now: datetime
+) -> dict[str, Any]:
+    """Move the lead along for a verdict whose status is settled, in place (status,
+    campaign, last touch, first feedback, first touch); the record's columns to store.
+
+    lead is a Lead, or any object with its attributes (the quick form's plain row).
+    """
+    record = {
+        "team_id": lead.team_id,
+        "lead_id": lead.id,
+        "author": author,
+        "rating": given.rating,
+        "status": status,
+        "reason": given.reason,
+        "note": given.note,
+        "created_at": now,
+        "previous_status": lead.status if status else None,
+    }
     if status:
         lead.status = status
     if given.campaign_id is not None:
@@ -92,7 +96,7 @@ def apply_feedback(
     if author == lead.owner or (status is not None and status != LeadStatus.NEW):
         touch_first(lead, now)
     lead.updated_at = now
-    return feedback
+    return record
 
 
 async def _status_before_closing(session: AsyncSession, lead: Lead) -> str | None:

@@ -15,10 +15,11 @@ Anything else (an unknown lead, one whose reopening needs its history, a concurr
 an in-memory database) returns None and the caller takes the ORM path, which covers all.
 """
 
+import functools
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -28,11 +29,57 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import Sessions
 from storage.feedback import FeedbackInput, apply_feedback
-from storage.models import Campaign, Feedback, Lead
 from storage.outbox import FEEDBACK_CREATED, feedback_event
 from storage.verdicts import REOPENABLE, implied_status
 
 LeadKey = Literal["email", "external_id"]
+
+
+@dataclass(slots=True)
+class LeadRow:
+    """The lead's columns the quick form reads and moves (a plain object: building a
+    SQLModel instance costs more than the statements)."""
+
+    id: int
+    team_id: str
+    external_id: str | None
+    email: str | None
+    name: str
+    company: str
+    campaign_id: int | None
+    owner: str | None
+    handed_off_at: datetime
+    status: str
+    last_touch_at: datetime
+    first_feedback_at: datetime | None
+    first_touch_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class FeedbackRow:
+    """The stored record, as storage.models.Feedback has it."""
+
+    team_id: str
+    lead_id: int
+    author: str
+    rating: str
+    status: str | None
+    reason: str | None
+    note: str
+    created_at: datetime
+    previous_status: str | None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignName:
+    """The lead's campaign as its event names it."""
+
+    slug: str
+    name: str
+
 
 _LEAD_COLUMNS = (
     "id",
@@ -51,15 +98,31 @@ _LEAD_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_TIMES = frozenset(
-    {"handed_off_at", "last_touch_at", "first_feedback_at", "first_touch_at", "created_at"}
+# Where each moment is in a row as _select reads it (SQLite hands back text).
+_TIMES = tuple(
+    _LEAD_COLUMNS.index(name)
+    for name in (
+        "handed_off_at",
+        "last_touch_at",
+        "first_feedback_at",
+        "first_touch_at",
+        "created_at",
+        "updated_at",
+    )
 )
-_SELECT = (
-    "SELECT {lead}, campaigns.slug AS campaign_slug, campaigns.name AS campaign_name FROM leads "
-    "LEFT JOIN campaigns ON campaigns.id = leads.campaign_id "
-    "WHERE leads.team_id = {p1} AND leads.{key} = {p2}"
-)
-_ROW = [*_LEAD_COLUMNS, "campaign_slug", "campaign_name"]
+
+
+@functools.cache
+def _select(key: LeadKey, team: str, value: str) -> str:
+    """The lead with its campaign's slug and name, with the dialect's two placeholders."""
+    columns = ", ".join(f"leads.{name}" for name in _LEAD_COLUMNS)
+    return (
+        f"SELECT {columns}, campaigns.slug, campaigns.name FROM leads "
+        "LEFT JOIN campaigns ON campaigns.id = leads.campaign_id "
+        f"WHERE leads.team_id = {team} AND leads.{key} = {value}"
+    )
+
+
 # Where the record's id goes in its event's body, once the database has given it one: a
 # control character, which JSON always escapes, so no text typed by a user can hold it.
 _ID_MARK = "\x01feedback-id\x01"
@@ -69,8 +132,8 @@ _ID_MARK = "\x01feedback-id\x01"
 class QuickRecorded:
     """The feedback as stored and the lead as it stands after it (neither in a session)."""
 
-    lead: Lead
-    feedback: Feedback
+    lead: LeadRow
+    feedback: FeedbackRow
 
 
 async def record_quick_feedback(
@@ -100,8 +163,8 @@ async def record_quick_feedback(
 class _Planned:
     """What the write stores: the lead as it will stand, the record, its event's body."""
 
-    lead: Lead
-    feedback: Feedback
+    lead: LeadRow
+    feedback: FeedbackRow
     # The lead's status and owner as read: the write applies only while they still hold.
     status_read: str
     owner_read: str | None
@@ -110,20 +173,20 @@ class _Planned:
 
 
 def _plan(
-    row: Mapping[str, Any], given: FeedbackInput, author: str, now: datetime
+    found: Sequence[Any], given: FeedbackInput, author: str, now: datetime
 ) -> _Planned | None:
-    """The change for the lead read as row; None when its reopening needs its history."""
-    lead = Lead(**{name: row[name] for name in _LEAD_COLUMNS})
+    """The change for the lead read as found (its columns, then its campaign's slug and
+    name); None when its reopening needs its history."""
+    lead = LeadRow(*found[: len(_LEAD_COLUMNS)])
     if not given.status and lead.status in REOPENABLE:
         return None
     status_read, owner_read = lead.status, lead.owner
     status = given.status or implied_status(
         rating=given.rating, current=lead.status, before_closing=None
     )
-    feedback = apply_feedback(lead, given, author=author, status=status, now=now)
-    slug = row["campaign_slug"]
-    campaign = Campaign(slug=slug, name=row["campaign_name"]) if slug is not None else None
-    feedback.id = 0
+    feedback = FeedbackRow(**apply_feedback(lead, given, author=author, status=status, now=now))
+    slug, name = found[len(_LEAD_COLUMNS) :]
+    campaign = CampaignName(slug, name) if slug is not None else None
     event_id = uuid.uuid4().hex
     document = feedback_event(FEEDBACK_CREATED, event_id, feedback, lead, campaign)
     document["feedback"]["id"] = _ID_MARK
@@ -138,14 +201,15 @@ def _sqlite_time(moment: datetime | None) -> str | None:
     """A moment as storage.types.UTCDateTime stores it on SQLite: naive UTC text."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_row(names: list[str], values: tuple[Any, ...]) -> dict[str, Any]:
-    row = dict(zip(names, values, strict=True))
-    for name in _TIMES | {"updated_at"}:
-        if row[name] is not None:
-            row[name] = datetime.fromisoformat(row[name]).replace(tzinfo=UTC)
+def _read_sqlite(found: tuple[Any, ...]) -> list[Any]:
+    """The row with its moments as aware datetimes."""
+    row = list(found)
+    for index in _TIMES:
+        if row[index] is not None:
+            row[index] = datetime.fromisoformat(row[index]).replace(tzinfo=UTC)
     return row
 
 
@@ -159,14 +223,10 @@ def _on_sqlite(
     now: datetime,
 ) -> QuickRecorded | None:
     """The whole write, inside the DirectWriter's transaction."""
-    lead_columns = ", ".join(f"leads.{name}" for name in _LEAD_COLUMNS)
-    cursor = connection.execute(
-        _SELECT.format(lead=lead_columns, p1="?", p2="?", key=key), (team_id, value)
-    )
-    found = cursor.fetchone()
+    found = connection.execute(_select(key, "?", "?"), (team_id, value)).fetchone()
     if found is None:
         return None
-    plan = _plan(_sqlite_row(_ROW, found), given, author, now)
+    plan = _plan(_read_sqlite(found), given, author, now)
     if plan is None:
         return None
     lead, feedback = plan.lead, plan.feedback
@@ -274,14 +334,10 @@ async def _pg_write(
     given: FeedbackInput,
     now: datetime,
 ) -> QuickRecorded | None:
-    lead_columns = ", ".join(f"leads.{name}" for name in _LEAD_COLUMNS)
-    found = await pg.fetchrow(
-        _SELECT.format(lead=lead_columns, p1="$1", p2="$2", key=key), team_id, value
-    )
+    found = await pg.fetchrow(_select(key, "$1", "$2"), team_id, value)
     if found is None:
         return None
-    row = dict(zip(_ROW, found.values(), strict=True))
-    plan = _plan(row, given, author, now)
+    plan = _plan(list(found.values()), given, author, now)
     if plan is None:
         return None
     lead, feedback = plan.lead, plan.feedback

@@ -4,12 +4,14 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import (
     warning_client_prioritized_and_token_skipped,
     warning_token_skipped,
 )
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
@@ -44,11 +46,23 @@ class SocketRefused(Exception):
     """Slack refused the app-level token; the message is one line for the terminal."""
 
 
-async def _note_team(
-    context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-) -> BoltResponse:
-    note_team(context.team_id)
-    return await next()
+class _NoteTeam(AsyncMiddleware):
+    """Names the request's workspace in its access log line.
+
+    Middleware here are classes: Bolt builds a function middleware's arguments by
+    inspecting it on every request, which costs more than what these do.
+    """
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        """Note the team, then go on."""
+        note_team(req.context.team_id)
+        return await next()
 
 
 def build_bolt_app(deps: Deps, *, tokens: WorkspaceTokens | None = None) -> AsyncApp:
@@ -91,7 +105,7 @@ def build_bolt_app(deps: Deps, *, tokens: WorkspaceTokens | None = None) -> Asyn
         process_before_response=True,
         logger=logger,
     )
-    app.use(_note_team)
+    app.use(_NoteTeam())
     register_all(app, deps)
     return app
 

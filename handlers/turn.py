@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -155,16 +158,31 @@ async def work_after_acks() -> None:
 def register(app: AsyncApp, deps: Deps, admins: WorkspaceAdmins) -> None:
     """Add the middleware that hands every listener its Turn."""
 
-    @app.middleware
-    async def attach_turn(
-        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> None:
+    app.use(_AttachTurn(deps, admins))
+
+
+class _AttachTurn(AsyncMiddleware):
+    """Puts the request's Turn in its context (a class: see bot.app._NoteTeam)."""
+
+    def __init__(self, deps: Deps, admins: WorkspaceAdmins):
+        self._deps = deps
+        self._admins = admins
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        """Build the Turn, then go on."""
+        context = req.context
         context["turn"] = Turn(
-            deps=deps,
-            admins=admins,
+            deps=self._deps,
+            admins=self._admins,
             context=context,
-            body=body,
+            body=req.body,
             team_id=context.team_id or "",
             user_id=context.user_id or "",
         )
-        await next()
+        return await next()

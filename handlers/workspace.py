@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -55,24 +57,36 @@ async def _tell(http: HttpSession, response_url: str) -> None:
         logger.info("could not tell a click from another workspace that leadloop is absent")
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    """Add the middleware that lets through only requests from installed workspaces."""
-    installed: set[str] = set()
+class _OnlyInstalledWorkspaces(AsyncMiddleware):
+    """Turns away a request from a workspace not installed (known ones are remembered)."""
 
-    @app.middleware
-    async def only_installed_workspaces(
-        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        team_id = context.team_id
-        if team_id and team_id not in installed:
-            async with deps.sessions() as session:
+    def __init__(self, deps: Deps, installed: set[str]):
+        self._deps = deps
+        self._installed = installed
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        """Go on for an installed workspace; answer any other here."""
+        team_id = req.context.team_id
+        if team_id and team_id not in self._installed:
+            async with self._deps.sessions() as session:
                 team = await get_team(session=session, team_id=team_id)
             if team is None or team.uninstalled_at is not None:
                 logger.info("a request from workspace %s, which is not installed, refused", team_id)
-                return refusal(body, deps.http)
-            installed.add(team_id)
-        await next()
-        return None
+                return refusal(req.body, self._deps.http)
+            self._installed.add(team_id)
+        return await next()
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Add the middleware that lets through only requests from installed workspaces."""
+    installed: set[str] = set()
+    app.use(_OnlyInstalledWorkspaces(deps, installed))
 
     async def forget(team_id: str | None) -> None:
         if not team_id:

@@ -5,11 +5,12 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
@@ -407,6 +408,16 @@ async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -
     return output.status
 
 
+def _run_fast(work: Coroutine[Any, Any, None]) -> None:
+    """Run the server on uvloop where it is installed (not on Windows), else on asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(work)
+        return
+    uvloop.run(work)
+
+
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Run the command line; returns the exit status. Tests pass a clock; people get the
     system's."""
@@ -437,7 +448,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         elif args.command in ("digest", "nudge", "sla"):
             return asyncio.run(_run_job(settings, args, clock))
         else:
-            asyncio.run(_serve(settings, args, clock))
+            _run_fast(_serve(settings, args, clock))
     except (
         SettingsError,
         StartupError,

@@ -32,7 +32,7 @@ from handlers.feedback_parse import (
     ShowLead,
     parse_command,
 )
-from handlers.turn import Turn, after_ack
+from handlers.turn import Turn
 from handlers.views import feedback_blocks, feedback_questions
 from handlers.views.blocks import Block, Message
 from storage.feedback import FeedbackInput
@@ -213,9 +213,9 @@ async def leadfeedback(turn: Turn) -> None:
         await turn.ack(response_type="ephemeral", **answer.as_kwargs())
         return
     await turn.ack()
-    await open_feedback_modal(turn, lead=answer.lead)
+    turn.later(open_feedback_modal(turn, lead=answer.lead))
 
 
 def register(app: AsyncApp) -> None:
     """Wire the slash command."""
-    app.command(COMMAND)(after_ack(leadfeedback))
+    app.command(COMMAND)(leadfeedback)

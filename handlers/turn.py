@@ -13,7 +13,7 @@ the background; `work_after_acks` lets that work finish before the process exits
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,14 @@ class Turn:
     acked: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+    def later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run work in the background once this listener returns (after its ack); an error
+        it raises after the ack is logged, and `serve` waits for it at shut-down."""
+        task = asyncio.create_task(work)
+        _after_ack.add(task)
+        task.add_done_callback(functools.partial(_finished, self))
+        return task
 
     async def ack(self, **answer: Any) -> None:
         """Acknowledge the request (within Slack's 3 seconds), with the answer if it has one:
@@ -127,9 +135,7 @@ def after_ack(listener: Listener) -> Listener:
     """
 
     async def until_acked(turn: Turn) -> None:
-        work = asyncio.create_task(listener(turn))
-        _after_ack.add(work)
-        work.add_done_callback(functools.partial(_finished, turn))
+        work = turn.later(listener(turn))
         await asyncio.wait((work, turn.acked), return_when=asyncio.FIRST_COMPLETED)
         if work.done() and not turn.acked.done():
             work.result()

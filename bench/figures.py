@@ -183,7 +183,9 @@ async def measure_database(
     """Seed or reuse, then every figure asked for, then the run's writes removed."""
     only = options.only
     result: dict[str, Any] = {
-        "seed_s": await dataset.prepare(url, leads=options.leads, feedback=options.feedback)
+        "seed_s": await dataset.prepare(url, leads=options.leads, feedback=options.feedback),
+        # The machine is shared: how busy it was when the measuring began.
+        "load_average": os.getloadavg()[0],
     }
     bench = Bench(options, url, standin, tmp)
     try:

@@ -87,7 +87,7 @@ def _workers(database: dict[str, Any]) -> Figure | None:
     if not workers:
         return None
     if "skipped" in workers:
-        return f"not measured: {workers['skipped']}", None
+        return "not measured (see Workers)", None
     one, two = workers["1"]["rps"], workers["2"]["rps"]
     ratio = two / one
     return f"{_x(ratio)} ({two:,.0f} / {one:,.0f} a second)", ratio >= 1.7
@@ -253,6 +253,11 @@ def _header(results: dict[str, Any]) -> list[str]:
         for name, database in results["databases"].items()
         if "leadloop_processes" in database.get("ack", {})
     }
+    loads = ", ".join(
+        f"{database['load_average']:.1f} ({NAMES.get(name, name)})"
+        for name, database in results["databases"].items()
+        if "load_average" in database
+    )
     served = ", ".join(
         f"{count} process{'es' if count > 1 else ''} on {name}" for name, count in processes.items()
     )
@@ -261,6 +266,7 @@ def _header(results: dict[str, Any]) -> list[str]:
         f"{results['leads']:,} leads and {results['feedback']:,} feedback rows; "
         f"{results['seconds']} s per run after a 1 s warm-up, load from {results['generator']}"
         + (f"; leadloop `serve` as shipped ran {served}" if served else "")
+        + (f"; load average when each database's run began: {loads}" if loads else "")
         + "."
     )
     if versions:

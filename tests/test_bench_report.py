@@ -20,6 +20,7 @@ def _cell(p50: float, p95: float, p99: float, rps: float, cpu_ms: float) -> dict
 def _results() -> dict:
     sqlite = {
         "seed_s": None,
+        "load_average": 2.5,
         "ack": {
             "leadloop_processes": 2,
             "1": {
@@ -111,7 +112,7 @@ def test_each_target_shows_each_database_figure_its_ratio_to_the_floor_and_wheth
     ]
     assert _row(block, "quick forms a second, 2 workers over 1, c=50")[2:] == [
         "1.80× (900 / 500 a second)",
-        "not measured: the installed `leadloop serve` does not take --workers",
+        "not measured (see Workers)",
         "yes",
     ]
     assert _row(block, "digest over one GROUP BY of its week")[2:] == [
@@ -134,6 +135,7 @@ def test_the_detail_tables_and_the_check_that_nothing_was_lost() -> None:
         "0",
     ]
     assert "| SQLite | 10 | 1.00 | 0.25 | 0.40 | 4.00× |" in block  # CPU ms per request
+    assert "| PostgreSQL | — | — | not measured: the installed `leadloop serve` does not" in block
     assert "| SQLite | 2 | 3 | 900 | 55.0 / 70.0 / 90.0 | 1.05 | 1.80× |" in block
     assert "| PostgreSQL | 58,269 | 30.0 | 150.0 | 5.00× | — |" in block
     assert "SQLite 20,000 answered and 20,050 stored, 0 refused as replays" in block
@@ -141,6 +143,7 @@ def test_the_detail_tables_and_the_check_that_nothing_was_lost() -> None:
     assert (
         "leadloop `serve` as shipped ran 2 processes on SQLite, 2 processes on PostgreSQL" in block
     )
+    assert "load average when each database's run began: 2.5 (SQLite)" in block
     assert "Smoke run" not in block
 
 

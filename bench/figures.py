@@ -110,7 +110,9 @@ class Bench:
             await asyncio.sleep(0.5)
         return round(loop.time() - started - 0.5, 1)
 
-    async def _load(self, server: Server, concurrency: int, seconds: int, rate: float | None):
+    async def _load(
+        self, server: Server, concurrency: int, seconds: int, rate: float | None
+    ) -> dict[str, Any]:
         if self.options.generator == "wrk":
             return load.wrk_run(server.base, self.bodies, concurrency, seconds, self.tmp, rate=rate)
         return await load.httpx_run(server.base, self.bodies, concurrency, seconds)

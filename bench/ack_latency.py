@@ -6,16 +6,17 @@
 
 Starts the Slack stand-in here, then real uvicorn servers as separate processes on loopback:
 leadloop (the `leadloop serve` path, on a database seeded with --leads leads and --feedback
-feedback rows) and the floor, a bare Bolt AsyncApp whose listeners only ack. Both run with the
-same Bolt process_before_response setting in each comparison; each setting named by --setting
-is measured in turn. Requests are signed and form-encoded as Slack sends them:
+feedback rows) and the floor, a bare Bolt AsyncApp whose listeners only ack. leadloop runs as
+shipped (process_before_response on); the floor runs with each Bolt process_before_response
+named by --setting in turn. Requests are signed and form-encoded as Slack sends them:
 
 - quick form: `/leadfeedback leadN@bench.io hot` (finds the lead, stores feedback, answers);
 - snooze click: a nudge's Snooze button on lead N (reads and updates the lead);
 - undo click: Undo of a feedback record that does not exist (one lookup, then a refusal).
 
 The time to the HTTP answer is the ack latency. The load comes from wrk (compiled; a Lua script
-rotates through pre-signed requests) when it is installed, else from httpx in this process.
+reads pre-signed requests, each body sent once, since the server refuses a replayed signature:
+bench.load) when it is installed, else from httpx in this process.
 A click's work runs after its ack, so after each run the benchmark waits until that work is
 done before the next starts ("work left s": how long that took), so that no run is slowed
 by the one before.
@@ -24,148 +25,72 @@ Prints a table and writes bench/results/ack_latency.json.
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
-
+from bench import load
+from bench.load import Bodies
 from bench.seed import seed
 from bot.demo.signed_requests import TEAM, block_action
 from bot.demo.slack_standin import SlackStandIn
 from handlers.views import ids
-from tests.factories import BOT_TOKEN, SIGNING_SECRET, command_form, sign
+from tests.factories import BOT_TOKEN, SIGNING_SECRET, command_form
 
 RESULTS = Path(__file__).parent / "results"
-BODIES = 400
 MISSING_FEEDBACK_ID = "999999999"
 KINDS = ("quick form", "snooze click", "undo click")
 # The longest wait for a cell's work after the ack to finish before the next cell starts.
 DRAIN_LIMIT_S = 120
+WARM_UP_SECONDS = 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _bodies(kind: str, leads: int, response_url: str, numbers: "itertools.count[int]") -> Bodies:
+    """Form bodies for one kind of request, each with its own trigger_id."""
+    rng = random.Random(9)
 
-
-async def _wait_until_up(base: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            try:
-                if (await client.get(f"{base}/healthz")).status_code in (200, 404, 503):
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"server at {base} did not start")
-
-
-def _bodies(kind: str, leads: int, response_url: str, rng: random.Random) -> list[str]:
-    """Pre-built form bodies for one kind of request."""
-    bodies = []
-    for _ in range(BODIES):
+    def make(number: int) -> str:
         n = rng.randrange(leads)
         if kind == "quick form":
             form = command_form(f"lead{n}@bench.io hot", response_url=response_url)
-        else:
-            action, value = (
-                (ids.NUDGE_SNOOZE, str(n + 1))
-                if kind == "snooze click"
-                else (ids.FEEDBACK_UNDO, MISSING_FEEDBACK_ID)
-            )
-            payload = block_action(action, value, response_url=response_url, message_ts="1.000")
-            form = {"payload": json.dumps(payload)}
-        bodies.append(urlencode(form))
-    return bodies
+            form["trigger_id"] = f"bench-{number}"
+            return urlencode(form)
+        action, value = (
+            (ids.NUDGE_SNOOZE, str(n + 1))
+            if kind == "snooze click"
+            else (ids.FEEDBACK_UNDO, MISSING_FEEDBACK_ID)
+        )
+        payload = block_action(action, value, response_url=response_url, message_ts="1.000")
+        payload["trigger_id"] = f"bench-{number}"
+        return urlencode({"payload": json.dumps(payload)})
+
+    return Bodies(make, numbers)
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {"p50": round(cuts[49], 2), "p95": round(cuts[94], 2), "p99": round(cuts[98], 2)}
-
-
-async def _httpx_run(base: str, bodies: list[str], concurrency: int, seconds: float) -> dict:
-    """Send signed bodies for `seconds` with `concurrency` in flight; percentiles in ms."""
-    latencies: list[float] = []
-    signed = [(body, sign(body)) for body in bodies]
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-
-        async def worker(offset: int) -> None:
-            n = offset
-            while time.perf_counter() < deadline:
-                body, headers = signed[n % len(signed)]
-                n += concurrency
-                started = time.perf_counter()
-                response = await client.post("/slack/events", content=body, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
-
-        await asyncio.gather(*(worker(k) for k in range(concurrency)))
-    return {**_percentiles(latencies), "requests": len(latencies), "errors": 0}
-
-
-_WRK_SCRIPT = """
-local bodies = {%(bodies)s}
-local signatures = {%(signatures)s}
-local counter = 0
-request = function()
-  counter = counter %% #bodies + 1
-  return wrk.format("POST", "/slack/events", {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["X-Slack-Request-Timestamp"] = "%(timestamp)s",
-    ["X-Slack-Signature"] = signatures[counter],
-  }, bodies[counter])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"p50": %%.2f, "p95": %%.2f, "p99": %%.2f, "requests": %%d, "errors": %%d}\\n',
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.requests,
-    e.connect + e.read + e.write + e.status + e.timeout))
-end
-"""
-
-
-def _wrk_run(base: str, bodies: list[str], concurrency: int, seconds: float, tmp: str) -> dict:
-    """The same, from wrk: one timestamp signs every body (Slack allows five minutes)."""
-    timestamp = int(time.time())
-    signatures = [sign(body, timestamp=timestamp)["X-Slack-Signature"] for body in bodies]
-    script = Path(tmp) / "requests.lua"
-    script.write_text(
-        _WRK_SCRIPT
-        % {
-            "bodies": ",".join(f"[==[{body}]==]" for body in bodies),
-            "signatures": ",".join(f'"{s}"' for s in signatures),
-            "timestamp": timestamp,
-        }
-    )
-    threads = min(concurrency, 2)
-    command = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script)]
-    output = subprocess.run(
-        [*command, "--timeout", "10s", base], capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+async def _load(
+    options: argparse.Namespace,
+    base: str,
+    bodies: Bodies,
+    concurrency: int,
+    tmp: str,
+    standin: SlackStandIn,
+) -> dict:
+    """A warm-up, its work after the ack waited out, then the measured run (ms)."""
+    if options.generator == "wrk":
+        warm = load.wrk_run(base, bodies, concurrency, WARM_UP_SECONDS, Path(tmp))
+        await _drained(standin)
+        rate = warm["answered"] / WARM_UP_SECONDS
+        return load.wrk_run(base, bodies, concurrency, options.seconds, Path(tmp), rate=rate)
+    await load.httpx_run(base, bodies, concurrency, WARM_UP_SECONDS)
+    await _drained(standin)
+    return await load.httpx_run(base, bodies, concurrency, options.seconds)
 
 
 async def _drained(standin: SlackStandIn) -> float:
@@ -190,46 +115,32 @@ async def _drained(standin: SlackStandIn) -> float:
 async def _measure_setting(
     setting: str,
     env: dict[str, str],
-    bodies: dict[str, list[str]],
+    bodies: dict[str, Bodies],
     options: argparse.Namespace,
     standin: SlackStandIn,
 ) -> dict:
-    app_port, floor_port = _free_port(), _free_port()
-    servers = [
-        _start(["-m", "bench.leadloop_server", str(app_port)], env),
-        _start(["-m", "bench.floor_app", setting, str(floor_port)], env),
-    ]
-    targets = {
-        "leadloop": f"http://127.0.0.1:{app_port}",
-        "floor": f"http://127.0.0.1:{floor_port}",
-    }
     results: dict = {}
-    try:
-        for base in targets.values():
-            await _wait_until_up(base)
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = [
+            load.start("leadloop", ["-m", "bench.leadloop_server", "PORT"], env, Path(tmp)),
+            load.start("floor", ["-m", "bench.floor_app", setting, "PORT"], env, Path(tmp)),
+        ]
+        try:
+            for server in servers:
+                await load.wait_until_up(server)
             for concurrency in options.concurrency:
                 for kind in KINDS:
-                    for name, base in targets.items():
-                        if options.generator == "wrk":
-                            _wrk_run(base, bodies[kind][:50], concurrency, 1, tmp)  # warm up
-                            await _drained(standin)
-                            seconds = options.seconds
-                            figures = _wrk_run(base, bodies[kind], concurrency, seconds, tmp)
-                        else:
-                            await _httpx_run(base, bodies[kind][:50], concurrency, 1)
-                            await _drained(standin)
-                            figures = await _httpx_run(
-                                base, bodies[kind], concurrency, options.seconds
-                            )
-                        figures["drain_s"] = await _drained(standin)
-                        results.setdefault(kind, {}).setdefault(str(concurrency), {})[name] = (
-                            figures
+                    for server in servers:
+                        figures = await _load(
+                            options, server.base, bodies[kind], concurrency, tmp, standin
                         )
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(10)
+                        figures["drain_s"] = await _drained(standin)
+                        results.setdefault(kind, {}).setdefault(str(concurrency), {})[
+                            server.name
+                        ] = figures
+        finally:
+            for server in servers:
+                load.stop(server)
     return results
 
 
@@ -244,11 +155,11 @@ async def run(options: argparse.Namespace, database_url: str) -> dict:
         "seconds": options.seconds,
         "settings": {},
     }
-    rng = random.Random(9)
+    numbers = itertools.count()
     # The stand-in's auth.test names the workspace the requests come from, as Slack's would.
     with SlackStandIn(token=BOT_TOKEN, team_id=TEAM) as standin:
         url = standin.response_url("bench")
-        bodies = {kind: _bodies(kind, options.leads, url, rng) for kind in KINDS}
+        bodies = {kind: _bodies(kind, options.leads, url, numbers) for kind in KINDS}
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -284,7 +195,7 @@ def table(results: dict) -> str:
                 lines.append(
                     f"| {setting} | {kind} | {c} | {ours['p50']} / {ours['p95']} / {ours['p99']} "
                     f"| {floor['p50']} / {floor['p95']} / {floor['p99']} | {ratio:.2f} "
-                    f"| {ours['requests'] / seconds:.0f}{errors} | {ours['drain_s']} |"
+                    f"| {ours['answered'] / seconds:.0f}{errors} | {ours['drain_s']} |"
                 )
     return "\n".join(lines) + "\n"
 

@@ -2,9 +2,13 @@
 
 python -m bench.floor_app {false,true} PORT
 
-The first argument is Bolt's process_before_response, set as leadloop's is in the same run.
+The first argument is Bolt's process_before_response: `true` is the floor leadloop's own
+setting is held to, `false` is Bolt as shipped. The server runs as `leadloop serve` runs its
+own: the same uvicorn configuration (httptools when installed, no access log) on uvloop when
+it is installed, so the floor differs from leadloop only in the app.
 """
 
+import asyncio
 import os
 import sys
 
@@ -54,6 +58,20 @@ def build(process_before_response: bool) -> Starlette:
     )
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Serve the floor on loopback."""
     app = build(sys.argv[1] == "true")
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None, access_log=False
+    )
+    serving = uvicorn.Server(config).serve()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serving)
+        return
+    uvloop.run(serving)
+
+
+if __name__ == "__main__":
+    main()

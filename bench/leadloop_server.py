@@ -1,8 +1,9 @@
 """`leadloop serve` on loopback, scheduler off so no job fires mid-run.
 
-python -m bench.leadloop_server PORT
+python -m bench.leadloop_server PORT [WORKERS]
 
-The real serve path (`bot.cli.main(["serve", ...])`), as shipped.
+The real serve path (`bot.cli.main(["serve", ...])`), as shipped; with WORKERS, it is given
+`--workers WORKERS`, else it runs with serve's own default.
 """
 
 import sys
@@ -12,7 +13,8 @@ from bot import cli
 
 def main() -> int:
     """Serve on loopback on the given port."""
-    return cli.main(["serve", "--no-scheduler", "--port", sys.argv[1]])
+    workers = ["--workers", sys.argv[2]] if len(sys.argv) > 2 else []
+    return cli.main(["serve", "--no-scheduler", "--port", sys.argv[1], *workers])
 
 
 if __name__ == "__main__":

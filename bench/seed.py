@@ -6,6 +6,7 @@ python -m bench.seed DATABASE_URL [--leads 200000] [--feedback 1000000]
 import argparse
 import asyncio
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
@@ -22,6 +23,8 @@ from storage.vocabulary import OPEN_STATUSES, Rating, Reason
 
 BATCH = 10_000
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+# The random stream the seed starts from: the same leads (then feedback) every time.
+RANDOM_SEED = 7
 
 
 def _lead_rows(start: int, stop: int, rng: random.Random) -> list[dict]:
@@ -46,6 +49,12 @@ def _lead_rows(start: int, stop: int, rng: random.Random) -> list[dict]:
     return rows
 
 
+def lead_batches(leads: int, rng: random.Random) -> Iterator[list[dict]]:
+    """The seed's leads in batches of BATCH; from Random(RANDOM_SEED), the same every time."""
+    for start in range(0, leads, BATCH):
+        yield _lead_rows(start, min(start + BATCH, leads), rng)
+
+
 def _feedback_rows(start: int, stop: int, leads: int, rng: random.Random) -> list[dict]:
     rows = []
     for _ in range(start, stop):
@@ -67,13 +76,12 @@ def _feedback_rows(start: int, stop: int, leads: int, rng: random.Random) -> lis
 async def seed(database_url: str, *, leads: int, feedback: int) -> None:
     """Migrate database_url and fill it with leads and feedback for one team."""
     engine = create_engine(normalise_database_url(database_url))
-    rng = random.Random(7)
+    rng = random.Random(RANDOM_SEED)
     try:
         await upgrade(engine)
         async with create_sessions(engine).begin() as session:
             await ensure_team(session=session, team_id=TEAM, now=NOW)
-        for start in range(0, leads, BATCH):
-            rows = _lead_rows(start, min(start + BATCH, leads), rng)
+        for rows in lead_batches(leads, rng):
             async with engine.begin() as connection:
                 await connection.execute(insert(Lead), rows)
         await _insert_feedback(engine, feedback, leads, rng)
@@ -85,7 +93,7 @@ async def add_feedback(database_url: str, *, feedback: int, leads: int, salt: in
     """Add feedback rows on the first `leads` leads of a seeded database."""
     engine = create_engine(normalise_database_url(database_url))
     try:
-        await _insert_feedback(engine, feedback, leads, random.Random(7 + salt))
+        await _insert_feedback(engine, feedback, leads, random.Random(RANDOM_SEED + salt))
     finally:
         await engine.dispose()
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.db import Sessions
 from storage.feedback import FeedbackInput, apply_feedback
@@ -297,8 +298,14 @@ WITH moved AS (
 SELECT id FROM stored
 """
 
-# The driver's signs of a connection the server or the network dropped.
-_DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, OSError)
+# The driver's signs of a connection the server or the network dropped (a connection whose
+# server went away may also find its protocol in a state it cannot leave).
+_DROPPED = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
 
 
 async def _on_postgres(
@@ -310,31 +317,38 @@ async def _on_postgres(
     given: FeedbackInput,
     now: datetime,
 ) -> QuickRecorded | None:
-    """The write on one pooled connection, run once more on a new one if it was dropped."""
-    for attempt in (1, 2):
-        async with engine.connect() as connection:
-            pooled = await connection.get_raw_connection()
+    """The write on a pooled connection. A connection found dropped when the lead is read
+    (the server restarted: every pooled one is gone) is thrown away and the next one tried,
+    up to one more than the pool holds; a drop during the write itself is raised, since the
+    write may have been committed."""
+    for _ in range(engine.sync_engine.pool.size() + 1):
+        # The pool's connection itself: cheaper than a Connection wrapped around it.
+        pooled = await engine.raw_connection()
+        try:
+            pg = pooled.driver_connection
             try:
-                return await _pg_write(
-                    pooled.driver_connection, team_id, key, value, author, given, now
-                )
+                found = await pg.fetchrow(_select(key, "$1", "$2"), team_id, value)
             except _DROPPED:
                 pooled.invalidate()
-                if attempt == 2:
-                    raise
-    raise AssertionError("unreachable")
+                continue
+            try:
+                return await _pg_write(pg, found, given, author, now)
+            except _DROPPED:
+                pooled.invalidate()
+                raise
+        finally:
+            # Returning it may close it (pool overflow), which awaits the driver.
+            await greenlet_spawn(pooled.close)
+    raise ConnectionError("no live connection to PostgreSQL")
 
 
 async def _pg_write(
     pg: asyncpg.Connection,
-    team_id: str,
-    key: LeadKey,
-    value: str,
-    author: str,
+    found: asyncpg.Record | None,
     given: FeedbackInput,
+    author: str,
     now: datetime,
 ) -> QuickRecorded | None:
-    found = await pg.fetchrow(_select(key, "$1", "$2"), team_id, value)
     if found is None:
         return None
     plan = _plan(list(found.values()), given, author, now)

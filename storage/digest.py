@@ -4,7 +4,7 @@ Period bounds are half-open: [start, end). "Latest rating before end" is the rat
 lead's newest feedback created before end (ties broken by the higher id).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from storage.goals import GoalStatus
 from storage.models import Campaign, Feedback, Lead, LeadNudge
 from storage.reactions import reaction_counts
 from storage.stale import stale_condition
+from storage.types import UTCDateTime
 from storage.vocabulary import OPEN_STATUSES, Rating
 
 # How many escalated leads the digest lists by name.
@@ -154,6 +155,9 @@ class EscalatedRow:
     escalated_at: datetime
 
 
+Bounds = tuple[datetime, datetime]
+
+
 def _handed_over_in(team_id: str, start: datetime, end: datetime) -> Any:
     return and_(
         col(Lead.team_id) == team_id,
@@ -170,12 +174,13 @@ def _feedback_in(team_id: str, start: datetime, end: datetime) -> Any:
     )
 
 
-def _latest_rating(end: datetime, lead_id: Any) -> Any:
+def _latest_rating(end: Any, lead_id: Any) -> Any:
     """A correlated scalar subquery: the rating of the lead's newest feedback before end.
 
-    One probe of ix_feedback_lead_created per lead (a lead's feedback is its team's, so no
-    team filter that would tempt the planner onto ix_feedback_team_created); a window over
-    every feedback row before end took seconds at a million rows.
+    One probe of ix_feedback_lead_created_cover per lead, which holds the rating, so the
+    table is never read (a lead's feedback is its team's, so no team filter that would
+    tempt the planner onto the team's index); a window over every feedback row before end
+    took seconds at a million rows.
     """
     return (
         select(Feedback.rating)
@@ -189,93 +194,118 @@ def _latest_rating(end: datetime, lead_id: Any) -> Any:
     )
 
 
-async def lead_totals(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> LeadTotals:
-    """The leads handed over in a period, and how many of them had feedback by its end."""
-    has_feedback = (
-        select(Feedback.id)
-        .where(col(Feedback.lead_id) == col(Lead.id), col(Feedback.created_at) < end)
-        .exists()
-    )
-    handed, with_feedback = (
-        await session.exec(
-            select(func.count(), func.count(case((has_feedback, 1)))).where(
-                _handed_over_in(team_id, start, end)
-            )
-        )
-    ).one()
-    return LeadTotals(int(handed), int(with_feedback))
+def _contiguous(before: Bounds, this: Bounds) -> None:
+    if before[1] != this[0]:
+        raise ValueError(f"the week before must end where the week starts: {before}, {this}")
 
 
-async def period_feedback(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> PeriodFeedback:
-    """The period's feedback: how much, each rated lead's latest rating, reasons and authors.
+def _in_this_week(moment: Any, this: Bounds) -> Any:
+    """1 for a moment in this week, 0 for one in the week before."""
+    return case((moment >= literal(this[0], UTCDateTime()), 1), else_=0)
 
-    The period's rows are read once, into a common table expression that both databases
-    materialize because three aggregates read it. A lead's newest feedback before end lies
-    in the period exactly when the lead got feedback in it, so numbering each lead's rows
-    newest first within the period finds its latest rating without a probe per lead (which
-    cost a third of a second per week at a million rows).
+
+async def weeks_feedback(
+    *, session: AsyncSession, team_id: str, before: Bounds, this: Bounds
+) -> tuple[PeriodFeedback, PeriodFeedback]:
+    """The feedback of the week before and of this week, in one statement.
+
+    The two weeks' rows are one range of ix_feedback_team_created_cover, which holds every
+    column counted here, so no branch reads the table. Each lead's latest rating before a
+    week's end is the rating of its newest row in that week (a lead's newest feedback before
+    the end lies in the week exactly when it got feedback in it), numbered per week and lead.
+    Reasons and authors are counted for this week only (the week before is compared by its
+    count and ratings). Authors are grouped by an expression: SQLite, grouping the column
+    itself, walks the team's author index over every row the team ever gave instead of
+    sorting the week's.
     """
-    rows = (
+    _contiguous(before, this)
+    week = _in_this_week(col(Feedback.created_at), this)
+    ranked = (
         select(
+            week.label("week"),
             Feedback.rating,
-            Feedback.reason,
-            Feedback.author,
             func.row_number()
             .over(
-                partition_by=col(Feedback.lead_id),
+                partition_by=(week, col(Feedback.lead_id)),
                 order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
             )
             .label("newest_first"),
         )
-        .where(_feedback_in(team_id, start, end))
-        .cte("period_feedback")
+        .where(_feedback_in(team_id, before[0], this[1]))
+        .subquery("ranked")
     )
     n = func.count()
+    this_week = _feedback_in(team_id, *this)
+    author = func.coalesce(col(Feedback.author), "")
     counted = union_all(
-        select(literal("rating").label("kind"), rows.c.rating.label("key"), n)
-        .where(rows.c.newest_first == 1)
-        .group_by(rows.c.rating),
-        select(literal("reason"), rows.c.reason, n)
-        .where(rows.c.reason.is_not(None))
-        .group_by(rows.c.reason),
-        select(literal("author"), rows.c.author, n).group_by(rows.c.author),
+        select(
+            literal("rating").label("kind"),
+            ranked.c.week,
+            ranked.c.rating.label("key"),
+            n,
+            func.count(case((ranked.c.newest_first == 1, 1))),
+        ).group_by(ranked.c.week, ranked.c.rating),
+        select(literal("reason"), literal(1), Feedback.reason, n, literal(0))
+        .where(this_week, col(Feedback.reason).is_not(None))
+        .group_by(col(Feedback.reason)),
+        select(literal("author"), literal(1), author, n, literal(0))
+        .where(this_week)
+        .group_by(author),
     )
-    by_kind: dict[str, list[tuple[str, int]]] = {"rating": [], "reason": [], "author": []}
-    for kind, key, count in (await session.exec(counted)).all():
-        by_kind[kind].append((str(key), int(count)))
-    ratings = {rating.value: 0 for rating in Rating}
-    ratings.update(by_kind["rating"])
-    return PeriodFeedback(
-        count=sum(count for _, count in by_kind["author"]),
-        ratings=ratings,
-        reasons=_most_first(by_kind["reason"]),
-        authors=_most_first(by_kind["author"]),
-    )
+    rows: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+    for kind, in_week, key, count, latest in (await session.exec(counted)).all():
+        rows.setdefault((kind, int(in_week)), []).append((str(key), int(count), int(latest)))
+
+    def week_figures(in_week: int) -> PeriodFeedback:
+        by_rating = rows.get(("rating", in_week), [])
+        ratings = {rating.value: 0 for rating in Rating}
+        ratings.update((key, latest) for key, _, latest in by_rating)
+        return PeriodFeedback(
+            count=sum(count for _, count, _ in by_rating),
+            ratings=ratings,
+            reasons=_most_first([(k, c) for k, c, _ in rows.get(("reason", in_week), [])]),
+            authors=_most_first([(k, c) for k, c, _ in rows.get(("author", in_week), [])]),
+        )
+
+    return week_figures(0), week_figures(1)
 
 
 def _most_first(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(counts, key=lambda item: (-item[1], item[0]))
 
 
-async def campaign_rows(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> list[CampaignRow]:
-    """Leads handed over in the period, grouped by campaign, biggest first."""
+async def handed_over_by_campaign(
+    *, session: AsyncSession, team_id: str, before: Bounds, this: Bounds
+) -> tuple[LeadTotals, LeadTotals, list[CampaignRow]]:
+    """The leads handed over in the week before and in this week: for each week how many and
+    how many had feedback by its end, and this week's by campaign, biggest first.
+
+    One range of ix_leads_team_handed_off_cover for both weeks and one probe per lead of
+    ix_feedback_lead_created_cover for its latest rating before its week's end (a lead with
+    one had feedback by then); neither reads a table.
+    """
+    _contiguous(before, this)
+    week = _in_this_week(col(Lead.handed_off_at), this)
+    week_end = case(
+        (
+            col(Lead.handed_off_at) >= literal(this[0], UTCDateTime()),
+            literal(this[1], UTCDateTime()),
+        ),
+        else_=literal(before[1], UTCDateTime()),
+    )
     handed = (
         select(
+            week.label("week"),
             col(Lead.campaign_id).label("campaign_id"),
-            _latest_rating(end, col(Lead.id)).label("rating"),
+            _latest_rating(week_end, col(Lead.id)).label("rating"),
         )
-        .where(_handed_over_in(team_id, start, end))
+        .where(_handed_over_in(team_id, before[0], this[1]))
         .subquery()
     )
     grouped = (
         await session.exec(
             select(
+                handed.c.week,
                 handed.c.campaign_id,
                 Campaign.name,
                 Campaign.slug,
@@ -285,12 +315,11 @@ async def campaign_rows(
             )
             .select_from(handed)
             .outerjoin(Campaign, col(Campaign.id) == handed.c.campaign_id)
-            .group_by(handed.c.campaign_id, col(Campaign.name), col(Campaign.slug))
-            .order_by(func.count().desc(), col(Campaign.name))
+            .group_by(handed.c.week, handed.c.campaign_id, col(Campaign.name), col(Campaign.slug))
+            .order_by(handed.c.week, func.count().desc(), col(Campaign.name))
         )
     ).all()
-    reasons = await _top_reason_by_campaign(session, team_id, start, end)
-    return [
+    campaigns = [
         CampaignRow(
             campaign_id=campaign_id,
             name=name,
@@ -301,10 +330,20 @@ async def campaign_rows(
             warm=int(warm),
             cold=int(cold),
             junk=int(junk),
-            top_reason=reasons.get(campaign_id),
+            top_reason=None,
         )
-        for campaign_id, name, slug, leads, with_feedback, hot, warm, cold, junk in grouped
+        for week, campaign_id, name, slug, leads, with_feedback, hot, warm, cold, junk in grouped
+        if week == 1
     ]
+
+    def totals(in_week: int) -> LeadTotals:
+        rows = [row for row in grouped if row[0] == in_week]
+        return LeadTotals(sum(int(row[4]) for row in rows), sum(int(row[5]) for row in rows))
+
+    if campaigns:
+        reasons = await _top_reason_by_campaign(session, team_id, *this)
+        campaigns = [replace(row, top_reason=reasons.get(row.campaign_id)) for row in campaigns]
+    return totals(0), totals(1), campaigns
 
 
 async def _top_reason_by_campaign(
@@ -398,19 +437,17 @@ async def escalated_leads(
         col(Lead.status).in_(OPEN_STATUSES),
         col(Lead.last_touch_at) <= col(LeadNudge.escalated_at),
     )
-    joined = (
-        select(func.count()).select_from(LeadNudge).join(Lead, col(Lead.id) == LeadNudge.lead_id)
-    )
-    total = (await session.exec(joined.where(condition))).one()
+    # The total rides along on every row (a window over the matches, before the limit).
     rows = (
         await session.exec(
-            select(Lead, LeadNudge)
+            select(Lead, LeadNudge, func.count().over())
             .join(LeadNudge, col(LeadNudge.lead_id) == col(Lead.id))
             .where(condition)
             .order_by(col(LeadNudge.escalated_at), col(Lead.id))
             .limit(limit)
         )
     ).all()
+    total = rows[0][2] if rows else 0
     found = [
         EscalatedRow(
             lead_id=lead.id or 0,
@@ -419,6 +456,6 @@ async def escalated_leads(
             nudge_count=nudge.nudge_count,
             escalated_at=nudge.escalated_at,
         )
-        for lead, nudge in rows
+        for lead, nudge, _ in rows
     ]
     return found, int(total)

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, true, union_all
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -204,67 +205,98 @@ def _in_this_week(moment: Any, this: Bounds) -> Any:
     return case((moment >= literal(this[0], UTCDateTime()), 1), else_=0)
 
 
+def _latest_ratings(week: int, bounds: Bounds, team_id: str, postgresql: bool) -> Any:
+    """(week, rating, leads, rows): a week's rated leads by their latest rating in the week.
+
+    A lead's newest feedback before the week's end lies in the week exactly when it got
+    feedback in it, so it is the lead's newest row in the week's range of
+    ix_feedback_team_created_cover. PostgreSQL keeps it with DISTINCT ON (a sort and a
+    pass); SQLite numbers each lead's rows, and counts every row on the way (PostgreSQL's
+    rows are counted by the caller).
+    """
+    newest_first = (col(Feedback.created_at).desc(), col(Feedback.id).desc())
+    if postgresql:
+        latest = (
+            select(Feedback.rating)
+            .where(_feedback_in(team_id, *bounds))
+            .ext(distinct_on(col(Feedback.lead_id)))
+            .order_by(col(Feedback.lead_id), *newest_first)
+            .subquery(f"latest_{week}")
+        )
+        return select(literal(week), latest.c.rating, func.count(), literal(0)).group_by(
+            latest.c.rating
+        )
+    ranked = (
+        select(
+            Feedback.rating,
+            func.row_number()
+            .over(partition_by=col(Feedback.lead_id), order_by=newest_first)
+            .label("newest_first"),
+        )
+        .where(_feedback_in(team_id, *bounds))
+        .subquery(f"ranked_{week}")
+    )
+    return select(
+        literal(week),
+        ranked.c.rating,
+        func.count(case((ranked.c.newest_first == 1, 1))),
+        func.count(),
+    ).group_by(ranked.c.rating)
+
+
 async def weeks_feedback(
     *, session: AsyncSession, team_id: str, before: Bounds, this: Bounds
 ) -> tuple[PeriodFeedback, PeriodFeedback]:
     """The feedback of the week before and of this week, in one statement.
 
-    The two weeks' rows are one range of ix_feedback_team_created_cover, which holds every
-    column counted here, so no branch reads the table. Each lead's latest rating before a
-    week's end is the rating of its newest row in that week (a lead's newest feedback before
-    the end lies in the week exactly when it got feedback in it), numbered per week and lead.
-    Reasons and authors are counted for this week only (the week before is compared by its
-    count and ratings). Authors are grouped by an expression: SQLite, grouping the column
-    itself, walks the team's author index over every row the team ever gave instead of
-    sorting the week's.
+    Every branch is a range of ix_feedback_team_created_cover, which holds each column
+    counted here, so none reads the table: each week's rated leads by latest rating, how
+    many rows each week has, and this week's reasons and authors (the week before is
+    compared by its count and ratings only). Authors are grouped by an expression: SQLite,
+    grouping the column itself, walks the team's author index over every row the team ever
+    gave instead of sorting the week's.
     """
     _contiguous(before, this)
-    week = _in_this_week(col(Feedback.created_at), this)
-    ranked = (
-        select(
-            week.label("week"),
-            Feedback.rating,
-            func.row_number()
-            .over(
-                partition_by=(week, col(Feedback.lead_id)),
-                order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
-            )
-            .label("newest_first"),
-        )
-        .where(_feedback_in(team_id, before[0], this[1]))
-        .subquery("ranked")
-    )
+    postgresql = session.bind.dialect.name == "postgresql"
     n = func.count()
-    this_week = _feedback_in(team_id, *this)
     author = func.coalesce(col(Feedback.author), "")
-    counted = union_all(
-        select(
-            literal("rating").label("kind"),
-            ranked.c.week,
-            ranked.c.rating.label("key"),
-            n,
-            func.count(case((ranked.c.newest_first == 1, 1))),
-        ).group_by(ranked.c.week, ranked.c.rating),
-        select(literal("reason"), literal(1), Feedback.reason, n, literal(0))
-        .where(this_week, col(Feedback.reason).is_not(None))
+    branches = [
+        _latest_ratings(0, before, team_id, postgresql).add_columns(literal("rating")),
+        _latest_ratings(1, this, team_id, postgresql).add_columns(literal("rating")),
+        select(literal(1), Feedback.reason, n, literal(0), literal("reason"))
+        .where(_feedback_in(team_id, *this), col(Feedback.reason).is_not(None))
         .group_by(col(Feedback.reason)),
-        select(literal("author"), literal(1), author, n, literal(0))
-        .where(this_week)
+        select(literal(1), author, n, literal(0), literal("author"))
+        .where(_feedback_in(team_id, *this))
         .group_by(author),
-    )
+    ]
+    if postgresql:
+        branches.append(
+            select(literal(0), literal(""), n, literal(0), literal("rows")).where(
+                _feedback_in(team_id, *before)
+            )
+        )
     rows: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
-    for kind, in_week, key, count, latest in (await session.exec(counted)).all():
-        rows.setdefault((kind, int(in_week)), []).append((str(key), int(count), int(latest)))
+    for in_week, key, count, counted_rows, kind in (await session.exec(union_all(*branches))).all():
+        rows.setdefault((kind, int(in_week)), []).append((str(key), int(count), int(counted_rows)))
 
     def week_figures(in_week: int) -> PeriodFeedback:
         by_rating = rows.get(("rating", in_week), [])
+        reasons = [(key, count) for key, count, _ in rows.get(("reason", in_week), [])]
+        authors = [(key, count) for key, count, _ in rows.get(("author", in_week), [])]
         ratings = {rating.value: 0 for rating in Rating}
-        ratings.update((key, latest) for key, _, latest in by_rating)
+        ratings.update((key, count) for key, count, _ in by_rating)
+        if not postgresql:
+            total = sum(counted for _, _, counted in by_rating)
+        elif in_week:
+            total = sum(count for _, count in authors)
+        else:
+            total = sum(count for _, count, _ in rows.get(("rows", in_week), []))
         return PeriodFeedback(
-            count=sum(count for _, count, _ in by_rating),
+            count=total,
             ratings=ratings,
-            reasons=_most_first([(k, c) for k, c, _ in rows.get(("reason", in_week), [])]),
-            authors=_most_first([(k, c) for k, c, _ in rows.get(("author", in_week), [])]),
+            reasons=_most_first(reasons),
+            authors=_most_first(authors),
         )
 
     return week_figures(0), week_figures(1)
@@ -293,30 +325,42 @@ async def handed_over_by_campaign(
         ),
         else_=literal(before[1], UTCDateTime()),
     )
-    handed = (
+    # Each lead's latest rating is a group key here, so its probe runs once per lead; the
+    # outer query's counts by rating read the few groups (referenced in each count, the
+    # probe would run once per count on PostgreSQL).
+    by_rating = (
         select(
             week.label("week"),
             col(Lead.campaign_id).label("campaign_id"),
             _latest_rating(week_end, col(Lead.id)).label("rating"),
+            func.count().label("leads"),
         )
         .where(_handed_over_in(team_id, before[0], this[1]))
+        .group_by(literal_column("1"), literal_column("2"), literal_column("3"))
         .subquery()
     )
+    leads = func.sum(by_rating.c.leads)
+
+    def with_rating(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, by_rating.c.leads), else_=0)), 0)
+
     grouped = (
         await session.exec(
             select(
-                handed.c.week,
-                handed.c.campaign_id,
+                by_rating.c.week,
+                by_rating.c.campaign_id,
                 Campaign.name,
                 Campaign.slug,
-                func.count(),
-                func.count(handed.c.rating),
-                *(func.count(case((handed.c.rating == r.value, 1))) for r in Rating),
+                leads,
+                with_rating(by_rating.c.rating.is_not(None)),
+                *(with_rating(by_rating.c.rating == r.value) for r in Rating),
             )
-            .select_from(handed)
-            .outerjoin(Campaign, col(Campaign.id) == handed.c.campaign_id)
-            .group_by(handed.c.week, handed.c.campaign_id, col(Campaign.name), col(Campaign.slug))
-            .order_by(handed.c.week, func.count().desc(), col(Campaign.name))
+            .select_from(by_rating)
+            .outerjoin(Campaign, col(Campaign.id) == by_rating.c.campaign_id)
+            .group_by(
+                by_rating.c.week, by_rating.c.campaign_id, col(Campaign.name), col(Campaign.slug)
+            )
+            .order_by(by_rating.c.week, leads.desc(), col(Campaign.name))
         )
     ).all()
     campaigns = [
@@ -349,20 +393,39 @@ async def handed_over_by_campaign(
 async def _top_reason_by_campaign(
     session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> dict[int | None, str]:
+    """Each campaign's most given reason on the leads handed over in [start, end), by feedback
+    before end (ties by name).
+
+    A lead's reasons are a short range of ix_feedback_lead_created_cover. SQLite joins that
+    way by itself; PostgreSQL, costing index probes as reads from disk, would rather hash
+    every feedback row the table holds (a parallel scan of a million rows, 220 ms instead of
+    40), so there the range is a lateral subquery it may not pull up (OFFSET 0).
+    """
+    own_reasons = and_(
+        col(Feedback.lead_id) == col(Lead.id),
+        col(Feedback.created_at) < end,
+        col(Feedback.reason).is_not(None),
+    )
+    if session.bind.dialect.name == "postgresql":
+        lead_reasons = (
+            select(col(Feedback.reason).label("reason"))
+            .where(own_reasons)
+            .offset(0)
+            .lateral("lead_reasons")
+        )
+        reason, joined = lead_reasons.c.reason, (lead_reasons, true())
+    else:
+        reason, joined = col(Feedback.reason), (Feedback, own_reasons)
     counted = (
         select(
             col(Lead.campaign_id).label("campaign_id"),
-            col(Feedback.reason).label("reason"),
+            reason.label("reason"),
             func.count().label("n"),
         )
-        .select_from(Feedback)
-        .join(Lead, col(Lead.id) == col(Feedback.lead_id))
-        .where(
-            _handed_over_in(team_id, start, end),
-            col(Feedback.created_at) < end,
-            col(Feedback.reason).is_not(None),
-        )
-        .group_by(col(Lead.campaign_id), col(Feedback.reason))
+        .select_from(Lead)
+        .join(*joined)
+        .where(_handed_over_in(team_id, start, end))
+        .group_by(col(Lead.campaign_id), reason)
         .subquery()
     )
     ranked = select(

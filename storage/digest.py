@@ -312,31 +312,33 @@ async def handed_over_by_campaign(
     """The leads handed over in the week before and in this week: for each week how many and
     how many had feedback by its end, and this week's by campaign, biggest first.
 
-    One range of ix_leads_team_handed_off_cover for both weeks and one probe per lead of
-    ix_feedback_lead_created_cover for its latest rating before its week's end (a lead with
-    one had feedback by then); neither reads a table.
+    One range of ix_leads_team_handed_off_cover, which holds each lead's campaign and first
+    feedback time (a lead had feedback by a moment exactly when its first came before it),
+    and for this week's leads with feedback one probe of ix_feedback_lead_created_cover for
+    the latest rating before the end; neither reads a table.
     """
     _contiguous(before, this)
-    week = _in_this_week(col(Lead.handed_off_at), this)
+    in_this_week = col(Lead.handed_off_at) >= literal(this[0], UTCDateTime())
     week_end = case(
-        (
-            col(Lead.handed_off_at) >= literal(this[0], UTCDateTime()),
-            literal(this[1], UTCDateTime()),
-        ),
+        (in_this_week, literal(this[1], UTCDateTime())),
         else_=literal(before[1], UTCDateTime()),
     )
-    # Each lead's latest rating is a group key here, so its probe runs once per lead; the
-    # outer query's counts by rating read the few groups (referenced in each count, the
-    # probe would run once per count on PostgreSQL).
+    had_feedback = col(Lead.first_feedback_at) < week_end
+    # The latest rating is a group key, so its probe runs once per lead; the outer counts by
+    # rating read the few groups (referenced in each count, PostgreSQL would probe once per
+    # count).
     by_rating = (
         select(
-            week.label("week"),
+            case((in_this_week, 1), else_=0).label("week"),
             col(Lead.campaign_id).label("campaign_id"),
-            _latest_rating(week_end, col(Lead.id)).label("rating"),
+            case((had_feedback, 1), else_=0).label("had_feedback"),
+            case((and_(in_this_week, had_feedback), _latest_rating(this[1], col(Lead.id)))).label(
+                "rating"
+            ),
             func.count().label("leads"),
         )
         .where(_handed_over_in(team_id, before[0], this[1]))
-        .group_by(literal_column("1"), literal_column("2"), literal_column("3"))
+        .group_by(*(literal_column(str(n)) for n in range(1, 5)))
         .subquery()
     )
     leads = func.sum(by_rating.c.leads)
@@ -352,7 +354,7 @@ async def handed_over_by_campaign(
                 Campaign.name,
                 Campaign.slug,
                 leads,
-                with_rating(by_rating.c.rating.is_not(None)),
+                with_rating(by_rating.c.had_feedback == 1),
                 *(with_rating(by_rating.c.rating == r.value) for r in Rating),
             )
             .select_from(by_rating)

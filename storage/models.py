@@ -18,6 +18,7 @@ HANDED_OFF_COVER = (
     "history",
     "status",
     "first_touch_at",
+    "first_feedback_at",
     "owner",
 )
 FEEDBACK_WEEK_COVER = ("team_id", "created_at", "lead_id", "id", "rating", "reason", "author")

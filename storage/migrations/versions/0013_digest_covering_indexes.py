@@ -8,7 +8,8 @@ insert maintains as many as before):
 - feedback (lead, created_at) -> (lead, created_at, id, rating, reason): a lead's latest
   rating before a moment is one probe, its reasons a short range;
 - leads (team, handed_off_at) -> (team, handed_off_at, id, campaign, history, status,
-  first_touch_at, owner): the leads handed over in a week, by campaign and first touch;
+  first_touch_at, first_feedback_at, owner): the leads handed over in a week, by campaign,
+  with feedback by the week's end or not, and their first touch;
 - leads (team, first_feedback_at) -> (team, first_feedback_at, handed_off_at): the time to
   first feedback goal.
 
@@ -56,6 +57,7 @@ WIDENED = [
             "history",
             "status",
             "first_touch_at",
+            "first_feedback_at",
             "owner",
         ],
     ),

@@ -1,7 +1,7 @@
 """The weekly digest against its floor, statement by statement; and the nudge selection.
 
     python -m bench.digest [--database sqlite|postgresql] [--leads 200000]
-                           [--feedback 1000000] [--runs 5] [--database-url URL]
+                           [--feedback 1000000] [--runs 9] [--database-url URL]
 
 Seeds --leads open leads and --feedback feedback rows for one team (bench.seed), or reuses
 the database as it stands when it already holds exactly those counts: SQLite in a file kept
@@ -9,7 +9,8 @@ under bench/results/, PostgreSQL in the database `bench_digest` (create it first
 `createdb -h 127.0.0.1 -U postgres bench_digest`; an empty one is seeded, one holding other
 counts is refused). Either way the schema is migrated to head first, so the indexes the code
 expects are there. Then, in the same run and on the same data, each timed over --runs runs
-(the best is kept, after one warm-up):
+(the best is kept, after one warm-up; the floor and the digest are taken in turns, so that
+a busy moment on a shared machine falls on both alike):
 
 - floor: one `SELECT rating, count(*) FROM feedback WHERE team_id = ? AND created_at >= ?
   AND created_at < ? GROUP BY rating` over the digest's week, the least any digest must do;
@@ -113,30 +114,44 @@ class StatementTimes:
             self.times.append((_caller(), elapsed))
 
 
-async def _timed_statements(
-    runs: int, times: StatementTimes, job: Callable[[], Awaitable[Any]]
-) -> tuple[float, list[dict[str, Any]], Any]:
-    """One warm-up, then the fastest of `runs` runs of job in ms, the statements of that
-    run (named; a repeat gets "#2") and its result."""
-    result = await job()
-    best, statements = float("inf"), []
+async def _interleaved(
+    runs: int,
+    times: StatementTimes,
+    floor: Callable[[], Awaitable[Any]],
+    digest: Callable[[], Awaitable[Any]],
+) -> dict[str, Any]:
+    """The floor and the digest taken in turns (one warm-up each, then `runs` of each), so a
+    busy moment on a shared machine falls on both alike; the fastest of each is kept, with
+    the statements of the fastest digest (named; a repeat gets "#2")."""
+    floor_rows, figures = await floor(), await digest()
+    floor_ms = digest_ms = float("inf")
+    statements: list[tuple[str, float]] = []
     for _ in range(runs):
+        started = time.perf_counter()
+        floor_rows = await floor()
+        floor_ms = min(floor_ms, (time.perf_counter() - started) * 1000)
         times.times, times.recording = [], True
         started = time.perf_counter()
         try:
-            result = await job()
+            figures = await digest()
         finally:
             times.recording = False
         elapsed = (time.perf_counter() - started) * 1000
-        if elapsed < best:
-            best, statements = elapsed, list(times.times)
+        if elapsed < digest_ms:
+            digest_ms, statements = elapsed, list(times.times)
     seen: dict[str, int] = {}
     named = []
     for name, ms in statements:
         seen[name] = seen.get(name, 0) + 1
         label = name + (f" #{seen[name]}" if seen[name] > 1 else "")
         named.append({"statement": label, "ms": round(ms, 1)})
-    return round(best, 1), named, result
+    return {
+        "floor_ms": round(floor_ms, 1),
+        "floor_rows": sum(int(n) for _, n in floor_rows),
+        "digest_ms": round(digest_ms, 1),
+        "statements": named,
+        "figures": figures,
+    }
 
 
 async def measure(database_url: str, runs: int) -> dict[str, Any]:
@@ -176,11 +191,9 @@ async def measure(database_url: str, runs: int) -> dict[str, Any]:
             async with sessions() as session:
                 return await plan_nudges(session, TEAM, now=NOW, schedule=SCHEDULE)
 
-        # The floor first and again after the digest: the lower of the two is kept, so a
-        # cache warmed by the digest cannot flatter the floor or the other way round.
-        floor_ms, floor_rows = await _best_of(runs, group_by(True))
-        digest_ms, statements, figures = await _timed_statements(runs, times, digest)
-        floor_ms = min(floor_ms, (await _best_of(runs, group_by(True)))[0])
+        timed = await _interleaved(runs, times, group_by(True), digest)
+        floor_ms, digest_ms, statements = timed["floor_ms"], timed["digest_ms"], timed["statements"]
+        figures = timed["figures"]
         tracemalloc.start()
         await digest()
         _, peak = tracemalloc.get_traced_memory()
@@ -189,7 +202,7 @@ async def measure(database_url: str, runs: int) -> dict[str, Any]:
         nudge_ms, plans = await _best_of(runs, nudges)
         return {
             "floor_ms": floor_ms,
-            "floor_rows": sum(int(n) for _, n in floor_rows),
+            "floor_rows": timed["floor_rows"],
             "digest_ms": digest_ms,
             "ratio": round(digest_ms / floor_ms, 2) if floor_ms else None,
             "statements": statements,
@@ -301,7 +314,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="instead of --database's default")
     parser.add_argument("--leads", type=int, default=200_000)
     parser.add_argument("--feedback", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument(
         "--fresh",
         dest="reuse",

@@ -46,6 +46,7 @@ UPCOMING_DAYS = 14
 NO_CAMPAIGN = "no campaign"
 STALE_OWNERS_MAX = 5
 LEADERS_MAX = 5
+MEDIAN_MINUTES = "median_business_minutes"
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -78,9 +79,19 @@ class _Week:
         }
 
 
-async def _week(session: AsyncSession, team_id: str, period: Period) -> _Week:
-    bounds = {"session": session, "team_id": team_id, "start": period.start, "end": period.end}
-    return _Week(await queries.lead_totals(**bounds), await queries.period_feedback(**bounds))
+async def _weeks(
+    session: AsyncSession, team_id: str, period: Period
+) -> tuple[_Week, _Week, list[CampaignRow]]:
+    """The week before the period and the period itself, and the period's campaigns."""
+    bounds = {
+        "session": session,
+        "team_id": team_id,
+        "before": (period.before().start, period.before().end),
+        "this": (period.start, period.end),
+    }
+    last_feedback, this_feedback = await queries.weeks_feedback(**bounds)
+    last_totals, this_totals, campaigns = await queries.handed_over_by_campaign(**bounds)
+    return _Week(last_totals, last_feedback), _Week(this_totals, this_feedback), campaigns
 
 
 def _campaign_figures(rows: list[CampaignRow]) -> list[dict[str, Any]]:
@@ -140,16 +151,18 @@ async def _goal_statuses(
     zone: ZoneInfo,
     goals: GoalTargets | None,
     weeks: tuple[_Week, _Week],
+    first_touch: tuple[dict[str, Any], dict[str, Any]],
     hours: BusinessHours,
 ) -> list[GoalStatus]:
     """The shared goals for the local week ending at end (none without targets)."""
     if goals is None:
         return []
     last, this = weeks
-    # The digest's coverage and rating counts are these goals' figures already.
+    # The digest's coverage, rating counts and first touch are these goals' figures already.
     known = {
         Goal.COVERAGE: [last.coverage, this.coverage],
         Goal.JUNK_SHARE: [last.junk_share, this.junk_share],
+        Goal.FIRST_TOUCH_MINUTES: [week[MEDIAN_MINUTES] for week in first_touch],
     }
     return await compute_goals(
         session, team_id, end=end, zone=zone, targets=goals, known=known, hours=hours
@@ -173,14 +186,12 @@ async def compute_digest(
     """
     end = period.end
     rules = speed or RoutingRules()
-    this = await _week(session, team_id, period)
-    last = await _week(session, team_id, period.before())
-    campaigns = await queries.campaign_rows(
-        session=session, team_id=team_id, start=period.start, end=end
-    )
+    hours = rules.business_hours(zone)
+    last, this, campaigns = await _weeks(session, team_id, period)
     escalated, escalated_total = await queries.escalated_leads(
         session=session, team_id=team_id, at=end, limit=ESCALATIONS_MAX
     )
+    first_touch, speed_weeks = await _first_touch(session, team_id, period, rules, hours)
     current, previous = this.headline(), last.headline()
     return DigestFigures(
         team_id=team_id,
@@ -211,34 +222,36 @@ async def compute_digest(
             zone=zone,
             goals=goals,
             weeks=(last, this),
-            hours=rules.business_hours(zone),
+            first_touch=speed_weeks,
+            hours=hours,
         ),
-        first_touch=await _first_touch(session, team_id, period, rules, zone),
+        first_touch=first_touch,
     )
 
 
 async def _first_touch(
-    session: AsyncSession, team_id: str, period: Period, rules: RoutingRules, zone: ZoneInfo
-) -> dict[str, Any]:
-    """Speed to lead in the period, each figure with its change against the period before."""
-    hours = rules.business_hours(zone)
-    figures = []
-    for bounds in (period, period.before()):
-        leads = as_of(
-            await handed_over(session=session, team_id=team_id, start=bounds.start, end=bounds.end),
-            bounds.start,
-            bounds.end,
-        )
-        figures.append(
-            (leads, first_touch_figures(leads, hours=hours, sla_minutes=rules.sla_minutes))
-        )
-    (leads, current), (_before, previous) = figures
-    return {
+    session: AsyncSession,
+    team_id: str,
+    period: Period,
+    rules: RoutingRules,
+    hours: BusinessHours,
+) -> tuple[dict[str, Any], tuple[dict[str, Any], dict[str, Any]]]:
+    """Speed to lead in the period, each figure with its change against the period before;
+    and both weeks' plain figures (the first-touch goal's). One read of both weeks' leads."""
+    before = period.before()
+    both = await handed_over(session=session, team_id=team_id, start=before.start, end=period.end)
+    leads = as_of(both, period.start, period.end)
+    previous = first_touch_figures(
+        as_of(both, before.start, before.end), hours=hours, sla_minutes=rules.sla_minutes
+    )
+    current = first_touch_figures(leads, hours=hours, sla_minutes=rules.sla_minutes)
+    figures = {
         **current,
         "changes": {key: _change(value, previous[key]) for key, value in current.items()},
         "sla_minutes": rules.sla_minutes,
         "fastest_reps": fastest_reps(leads, hours=hours),
     }
+    return figures, (previous, current)
 
 
 async def digest_figures(deps: Deps, team_id: str, period: Period) -> DigestFigures:

@@ -4,11 +4,12 @@ Period bounds are half-open: [start, end). "Latest rating before end" is the rat
 lead's newest feedback created before end (ties broken by the higher id).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, true, union_all
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +17,7 @@ from storage.goals import GoalStatus
 from storage.models import Campaign, Feedback, Lead, LeadNudge
 from storage.reactions import reaction_counts
 from storage.stale import stale_condition
+from storage.types import UTCDateTime
 from storage.vocabulary import OPEN_STATUSES, Rating
 
 # How many escalated leads the digest lists by name.
@@ -154,6 +156,9 @@ class EscalatedRow:
     escalated_at: datetime
 
 
+Bounds = tuple[datetime, datetime]
+
+
 def _handed_over_in(team_id: str, start: datetime, end: datetime) -> Any:
     return and_(
         col(Lead.team_id) == team_id,
@@ -170,12 +175,13 @@ def _feedback_in(team_id: str, start: datetime, end: datetime) -> Any:
     )
 
 
-def _latest_rating(end: datetime, lead_id: Any) -> Any:
+def _latest_rating(end: Any, lead_id: Any) -> Any:
     """A correlated scalar subquery: the rating of the lead's newest feedback before end.
 
-    One probe of ix_feedback_lead_created per lead (a lead's feedback is its team's, so no
-    team filter that would tempt the planner onto ix_feedback_team_created); a window over
-    every feedback row before end took seconds at a million rows.
+    One probe of ix_feedback_lead_created_cover per lead, which holds the rating, so the
+    table is never read (a lead's feedback is its team's, so no team filter that would
+    tempt the planner onto the team's index); a window over every feedback row before end
+    took seconds at a million rows.
     """
     return (
         select(Feedback.rating)
@@ -189,108 +195,177 @@ def _latest_rating(end: datetime, lead_id: Any) -> Any:
     )
 
 
-async def lead_totals(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> LeadTotals:
-    """The leads handed over in a period, and how many of them had feedback by its end."""
-    has_feedback = (
-        select(Feedback.id)
-        .where(col(Feedback.lead_id) == col(Lead.id), col(Feedback.created_at) < end)
-        .exists()
-    )
-    handed, with_feedback = (
-        await session.exec(
-            select(func.count(), func.count(case((has_feedback, 1)))).where(
-                _handed_over_in(team_id, start, end)
-            )
-        )
-    ).one()
-    return LeadTotals(int(handed), int(with_feedback))
+def _contiguous(before: Bounds, this: Bounds) -> None:
+    if before[1] != this[0]:
+        raise ValueError(f"the week before must end where the week starts: {before}, {this}")
 
 
-async def period_feedback(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> PeriodFeedback:
-    """The period's feedback: how much, each rated lead's latest rating, reasons and authors.
+def _in_this_week(moment: Any, this: Bounds) -> Any:
+    """1 for a moment in this week, 0 for one in the week before."""
+    return case((moment >= literal(this[0], UTCDateTime()), 1), else_=0)
 
-    The period's rows are read once, into a common table expression that both databases
-    materialize because three aggregates read it. A lead's newest feedback before end lies
-    in the period exactly when the lead got feedback in it, so numbering each lead's rows
-    newest first within the period finds its latest rating without a probe per lead (which
-    cost a third of a second per week at a million rows).
+
+def _latest_ratings(week: int, bounds: Bounds, team_id: str, postgresql: bool) -> Any:
+    """(week, rating, leads, rows): a week's rated leads by their latest rating in the week.
+
+    A lead's newest feedback before the week's end lies in the week exactly when it got
+    feedback in it, so it is the lead's newest row in the week's range of
+    ix_feedback_team_created_cover. PostgreSQL keeps it with DISTINCT ON (a sort and a
+    pass); SQLite numbers each lead's rows, and counts every row on the way (PostgreSQL's
+    rows are counted by the caller).
     """
-    rows = (
+    newest_first = (col(Feedback.created_at).desc(), col(Feedback.id).desc())
+    if postgresql:
+        latest = (
+            select(Feedback.rating)
+            .where(_feedback_in(team_id, *bounds))
+            .ext(distinct_on(col(Feedback.lead_id)))
+            .order_by(col(Feedback.lead_id), *newest_first)
+            .subquery(f"latest_{week}")
+        )
+        return select(literal(week), latest.c.rating, func.count(), literal(0)).group_by(
+            latest.c.rating
+        )
+    ranked = (
         select(
             Feedback.rating,
-            Feedback.reason,
-            Feedback.author,
             func.row_number()
-            .over(
-                partition_by=col(Feedback.lead_id),
-                order_by=(col(Feedback.created_at).desc(), col(Feedback.id).desc()),
-            )
+            .over(partition_by=col(Feedback.lead_id), order_by=newest_first)
             .label("newest_first"),
         )
-        .where(_feedback_in(team_id, start, end))
-        .cte("period_feedback")
+        .where(_feedback_in(team_id, *bounds))
+        .subquery(f"ranked_{week}")
     )
+    return select(
+        literal(week),
+        ranked.c.rating,
+        func.count(case((ranked.c.newest_first == 1, 1))),
+        func.count(),
+    ).group_by(ranked.c.rating)
+
+
+async def weeks_feedback(
+    *, session: AsyncSession, team_id: str, before: Bounds, this: Bounds
+) -> tuple[PeriodFeedback, PeriodFeedback]:
+    """The feedback of the week before and of this week, in one statement.
+
+    Every branch is a range of ix_feedback_team_created_cover, which holds each column
+    counted here, so none reads the table: each week's rated leads by latest rating, how
+    many rows each week has, and this week's reasons and authors (the week before is
+    compared by its count and ratings only). Authors are grouped by an expression: SQLite,
+    grouping the column itself, walks the team's author index over every row the team ever
+    gave instead of sorting the week's.
+    """
+    _contiguous(before, this)
+    postgresql = session.bind.dialect.name == "postgresql"
     n = func.count()
-    counted = union_all(
-        select(literal("rating").label("kind"), rows.c.rating.label("key"), n)
-        .where(rows.c.newest_first == 1)
-        .group_by(rows.c.rating),
-        select(literal("reason"), rows.c.reason, n)
-        .where(rows.c.reason.is_not(None))
-        .group_by(rows.c.reason),
-        select(literal("author"), rows.c.author, n).group_by(rows.c.author),
-    )
-    by_kind: dict[str, list[tuple[str, int]]] = {"rating": [], "reason": [], "author": []}
-    for kind, key, count in (await session.exec(counted)).all():
-        by_kind[kind].append((str(key), int(count)))
-    ratings = {rating.value: 0 for rating in Rating}
-    ratings.update(by_kind["rating"])
-    return PeriodFeedback(
-        count=sum(count for _, count in by_kind["author"]),
-        ratings=ratings,
-        reasons=_most_first(by_kind["reason"]),
-        authors=_most_first(by_kind["author"]),
-    )
+    author = func.coalesce(col(Feedback.author), "")
+    branches = [
+        _latest_ratings(0, before, team_id, postgresql).add_columns(literal("rating")),
+        _latest_ratings(1, this, team_id, postgresql).add_columns(literal("rating")),
+        select(literal(1), Feedback.reason, n, literal(0), literal("reason"))
+        .where(_feedback_in(team_id, *this), col(Feedback.reason).is_not(None))
+        .group_by(col(Feedback.reason)),
+        select(literal(1), author, n, literal(0), literal("author"))
+        .where(_feedback_in(team_id, *this))
+        .group_by(author),
+    ]
+    if postgresql:
+        branches.append(
+            select(literal(0), literal(""), n, literal(0), literal("rows")).where(
+                _feedback_in(team_id, *before)
+            )
+        )
+    rows: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+    for in_week, key, count, counted_rows, kind in (await session.exec(union_all(*branches))).all():
+        rows.setdefault((kind, int(in_week)), []).append((str(key), int(count), int(counted_rows)))
+
+    def week_figures(in_week: int) -> PeriodFeedback:
+        by_rating = rows.get(("rating", in_week), [])
+        reasons = [(key, count) for key, count, _ in rows.get(("reason", in_week), [])]
+        authors = [(key, count) for key, count, _ in rows.get(("author", in_week), [])]
+        ratings = {rating.value: 0 for rating in Rating}
+        ratings.update((key, count) for key, count, _ in by_rating)
+        if not postgresql:
+            total = sum(counted for _, _, counted in by_rating)
+        elif in_week:
+            total = sum(count for _, count in authors)
+        else:
+            total = sum(count for _, count, _ in rows.get(("rows", in_week), []))
+        return PeriodFeedback(
+            count=total,
+            ratings=ratings,
+            reasons=_most_first(reasons),
+            authors=_most_first(authors),
+        )
+
+    return week_figures(0), week_figures(1)
 
 
 def _most_first(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(counts, key=lambda item: (-item[1], item[0]))
 
 
-async def campaign_rows(
-    *, session: AsyncSession, team_id: str, start: datetime, end: datetime
-) -> list[CampaignRow]:
-    """Leads handed over in the period, grouped by campaign, biggest first."""
-    handed = (
+async def handed_over_by_campaign(
+    *, session: AsyncSession, team_id: str, before: Bounds, this: Bounds
+) -> tuple[LeadTotals, LeadTotals, list[CampaignRow]]:
+    """The leads handed over in the week before and in this week: for each week how many and
+    how many had feedback by its end, and this week's by campaign, biggest first.
+
+    One range of ix_leads_team_handed_off_cover, which holds each lead's campaign and first
+    feedback time (a lead had feedback by a moment exactly when its first came before it),
+    and for this week's leads with feedback one probe of ix_feedback_lead_created_cover for
+    the latest rating before the end; neither reads a table.
+    """
+    _contiguous(before, this)
+    in_this_week = col(Lead.handed_off_at) >= literal(this[0], UTCDateTime())
+    week_end = case(
+        (in_this_week, literal(this[1], UTCDateTime())),
+        else_=literal(before[1], UTCDateTime()),
+    )
+    had_feedback = col(Lead.first_feedback_at) < week_end
+    # The latest rating is a group key, so its probe runs once per lead; the outer counts by
+    # rating read the few groups (referenced in each count, PostgreSQL would probe once per
+    # count).
+    by_rating = (
         select(
+            case((in_this_week, 1), else_=0).label("week"),
             col(Lead.campaign_id).label("campaign_id"),
-            _latest_rating(end, col(Lead.id)).label("rating"),
+            case((had_feedback, 1), else_=0).label("had_feedback"),
+            case((and_(in_this_week, had_feedback), _latest_rating(this[1], col(Lead.id)))).label(
+                "rating"
+            ),
+            func.count().label("leads"),
         )
-        .where(_handed_over_in(team_id, start, end))
+        .where(_handed_over_in(team_id, before[0], this[1]))
+        .group_by(*(literal_column(str(n)) for n in range(1, 5)))
         .subquery()
     )
+    leads = func.sum(by_rating.c.leads)
+
+    def with_rating(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, by_rating.c.leads), else_=0)), 0)
+
     grouped = (
         await session.exec(
             select(
-                handed.c.campaign_id,
+                by_rating.c.week,
+                by_rating.c.campaign_id,
                 Campaign.name,
                 Campaign.slug,
-                func.count(),
-                func.count(handed.c.rating),
-                *(func.count(case((handed.c.rating == r.value, 1))) for r in Rating),
+                leads,
+                with_rating(by_rating.c.had_feedback == 1),
+                *(with_rating(by_rating.c.rating == r.value) for r in Rating),
             )
-            .select_from(handed)
-            .outerjoin(Campaign, col(Campaign.id) == handed.c.campaign_id)
-            .group_by(handed.c.campaign_id, col(Campaign.name), col(Campaign.slug))
-            .order_by(func.count().desc(), col(Campaign.name))
+            .select_from(by_rating)
+            .outerjoin(Campaign, col(Campaign.id) == by_rating.c.campaign_id)
+            .group_by(
+                by_rating.c.week, by_rating.c.campaign_id, col(Campaign.name), col(Campaign.slug)
+            )
+            .order_by(by_rating.c.week, leads.desc(), col(Campaign.name))
         )
     ).all()
-    reasons = await _top_reason_by_campaign(session, team_id, start, end)
-    return [
+    campaigns = [
         CampaignRow(
             campaign_id=campaign_id,
             name=name,
@@ -301,29 +376,58 @@ async def campaign_rows(
             warm=int(warm),
             cold=int(cold),
             junk=int(junk),
-            top_reason=reasons.get(campaign_id),
+            top_reason=None,
         )
-        for campaign_id, name, slug, leads, with_feedback, hot, warm, cold, junk in grouped
+        for week, campaign_id, name, slug, leads, with_feedback, hot, warm, cold, junk in grouped
+        if week == 1
     ]
+
+    def totals(in_week: int) -> LeadTotals:
+        rows = [row for row in grouped if row[0] == in_week]
+        return LeadTotals(sum(int(row[4]) for row in rows), sum(int(row[5]) for row in rows))
+
+    if campaigns:
+        reasons = await _top_reason_by_campaign(session, team_id, *this)
+        campaigns = [replace(row, top_reason=reasons.get(row.campaign_id)) for row in campaigns]
+    return totals(0), totals(1), campaigns
 
 
 async def _top_reason_by_campaign(
     session: AsyncSession, team_id: str, start: datetime, end: datetime
 ) -> dict[int | None, str]:
+    """Each campaign's most given reason on the leads handed over in [start, end), by feedback
+    before end (ties by name).
+
+    A lead's reasons are a short range of ix_feedback_lead_created_cover. SQLite joins that
+    way by itself; PostgreSQL, costing index probes as reads from disk, would rather hash
+    every feedback row the table holds (a parallel scan of a million rows, 220 ms instead of
+    40), so there the range is a lateral subquery it may not pull up (OFFSET 0).
+    """
+    own_reasons = and_(
+        col(Feedback.lead_id) == col(Lead.id),
+        col(Feedback.created_at) < end,
+        col(Feedback.reason).is_not(None),
+    )
+    if session.bind.dialect.name == "postgresql":
+        lead_reasons = (
+            select(col(Feedback.reason).label("reason"))
+            .where(own_reasons)
+            .offset(0)
+            .lateral("lead_reasons")
+        )
+        reason, joined = lead_reasons.c.reason, (lead_reasons, true())
+    else:
+        reason, joined = col(Feedback.reason), (Feedback, own_reasons)
     counted = (
         select(
             col(Lead.campaign_id).label("campaign_id"),
-            col(Feedback.reason).label("reason"),
+            reason.label("reason"),
             func.count().label("n"),
         )
-        .select_from(Feedback)
-        .join(Lead, col(Lead.id) == col(Feedback.lead_id))
-        .where(
-            _handed_over_in(team_id, start, end),
-            col(Feedback.created_at) < end,
-            col(Feedback.reason).is_not(None),
-        )
-        .group_by(col(Lead.campaign_id), col(Feedback.reason))
+        .select_from(Lead)
+        .join(*joined)
+        .where(_handed_over_in(team_id, start, end))
+        .group_by(col(Lead.campaign_id), reason)
         .subquery()
     )
     ranked = select(
@@ -398,19 +502,17 @@ async def escalated_leads(
         col(Lead.status).in_(OPEN_STATUSES),
         col(Lead.last_touch_at) <= col(LeadNudge.escalated_at),
     )
-    joined = (
-        select(func.count()).select_from(LeadNudge).join(Lead, col(Lead.id) == LeadNudge.lead_id)
-    )
-    total = (await session.exec(joined.where(condition))).one()
+    # The total rides along on every row (a window over the matches, before the limit).
     rows = (
         await session.exec(
-            select(Lead, LeadNudge)
+            select(Lead, LeadNudge, func.count().over())
             .join(LeadNudge, col(LeadNudge.lead_id) == col(Lead.id))
             .where(condition)
             .order_by(col(LeadNudge.escalated_at), col(Lead.id))
             .limit(limit)
         )
     ).all()
+    total = rows[0][2] if rows else 0
     found = [
         EscalatedRow(
             lead_id=lead.id or 0,
@@ -419,6 +521,6 @@ async def escalated_leads(
             nudge_count=nudge.nudge_count,
             escalated_at=nudge.escalated_at,
         )
-        for lead, nudge in rows
+        for lead, nudge, _ in rows
     ]
     return found, int(total)

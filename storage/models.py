@@ -9,6 +9,20 @@ from storage.types import UTCDateTime
 from storage.vocabulary import LeadStatus
 
 NOTE_MAX = 2000
+# The digest's covering indexes (migration 0013): the columns each of its scans reads.
+HANDED_OFF_COVER = (
+    "team_id",
+    "handed_off_at",
+    "id",
+    "campaign_id",
+    "history",
+    "status",
+    "first_touch_at",
+    "first_feedback_at",
+    "owner",
+)
+FEEDBACK_WEEK_COVER = ("team_id", "created_at", "lead_id", "id", "rating", "reason", "author")
+FEEDBACK_LEAD_COVER = ("lead_id", "created_at", "id", "rating", "reason")
 
 
 class Team(SQLModel, table=True):
@@ -85,7 +99,9 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "external_id", name="uq_leads_team_external_id"),
         UniqueConstraint("team_id", "email", name="uq_leads_team_email"),
-        Index("ix_leads_team_handed_off", "team_id", "handed_off_at"),
+        # The leads handed over in a week with what the digest counts of them (campaign,
+        # first touch, owner), so its lead figures read the index alone.
+        Index("ix_leads_team_handed_off_cover", *HANDED_OFF_COVER),
         Index("ix_leads_team_status_touch", "team_id", "status", "last_touch_at"),
         # Every column of the stale condition, so stale counts per owner read only the index.
         Index(
@@ -97,7 +113,9 @@ class Lead(SQLModel, table=True):
             "snoozed_until",
             "history",
         ),
-        Index("ix_leads_team_first_feedback", "team_id", "first_feedback_at"),
+        Index(
+            "ix_leads_team_first_feedback_cover", "team_id", "first_feedback_at", "handed_off_at"
+        ),
         Index("ix_leads_campaign", "campaign_id"),
         # The SLA pass and the App Home read the routed leads still waiting for a first touch.
         Index("ix_leads_team_waiting", "team_id", "first_touch_at", "assigned_at"),
@@ -141,8 +159,11 @@ class Feedback(SQLModel, table=True):
 
     __tablename__ = "feedback"
     __table_args__ = (
-        Index("ix_feedback_team_created", "team_id", "created_at"),
-        Index("ix_feedback_lead_created", "lead_id", "created_at"),
+        # A week's feedback with every column the digest counts: one index-only range scan.
+        Index("ix_feedback_team_created_cover", *FEEDBACK_WEEK_COVER),
+        # A lead's feedback newest last, with its rating and reason: its latest rating before a
+        # moment is one probe, its reasons a short range, neither visiting the table.
+        Index("ix_feedback_lead_created_cover", *FEEDBACK_LEAD_COVER),
         Index("ix_feedback_team_author_created", "team_id", "author", "created_at"),
     )
 

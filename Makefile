@@ -36,6 +36,10 @@ lint: $(STAMP)
 # stand-in; TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= 2
 
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (an empty value unsets it):
+# otherwise every worker of every run compiles the libraries (uv leaves them uncompiled) and
+# rewrites the test modules' asserts again, about 10 s of CPU each.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: lint
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 

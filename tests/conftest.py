@@ -94,12 +94,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this run, dropped at the end."""
+def postgres_database(worker_id: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this run (for this xdist worker: each has
+    its own, named after it), dropped at the end."""
     if not TEST_POSTGRES_URL:
         pytest.skip("TEST_POSTGRES_URL is not set")
     admin_url = normalise_database_url(TEST_POSTGRES_URL)
-    name = f"leadloop_test_{uuid.uuid4().hex[:10]}"
+    name = f"leadloop_test_{uuid.uuid4().hex[:10]}_{worker_id}"
 
     async def admin(statement: str) -> None:
         engine = create_engine(admin_url)
@@ -115,6 +116,18 @@ def postgres_database() -> Iterator[str]:
     _migrate(url)
     yield url
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# Empties the test database as TRUNCATE … RESTART IDENTITY would, in one round trip: DELETE,
+# children before parents, then every sequence back to 1. TRUNCATE replaces each table's
+# files, 150 to 450 ms for the 17 tables; deleting the few rows a test leaves takes 2 to 5 ms.
+def _empty_postgres() -> str:
+    deletes = (f'DELETE FROM "{t.name}"; ' for t in reversed(SQLModel.metadata.sorted_tables))
+    return (
+        f"DO $$BEGIN {''.join(deletes)}"
+        "PERFORM setval(format('%I.%I', schemaname, sequencename), 1, false) "
+        "FROM pg_sequences WHERE schemaname = current_schema(); END$$"
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -150,9 +163,8 @@ async def deps(database_url: str, clock: ManualClock, standin: SlackStandIn) -> 
     )
     engine = create_engine(settings.database_url)
     if engine.dialect.name == "postgresql":
-        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
         async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await connection.execute(text(_empty_postgres()))
     slack = build_client(token=BOT_TOKEN, base_url=standin.base_url, backoff_factor=0.01)
     deps = Deps(
         settings=settings,

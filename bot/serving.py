@@ -38,15 +38,30 @@ async def prepare_served_app(
     with Add to Slack and each is served with its own token (client may then be None: no
     workspace of the environment's own).
     """
+    team_id = await start_up(deps, client)
+    return served_app(deps, client, team_id, scheduler=scheduler)
+
+
+async def start_up(deps: Deps, client: AsyncWebClient | None) -> str | None:
+    """The one-time start-up work: install the bot token's workspace and check the routing
+    pool; the workspace's id (None without a workspace of the environment's own).
+
+    `serve --workers` runs it once, in the supervisor, before any worker starts.
+    """
     team_id = None
     if client is not None:
         team_id = await install_workspace(deps, client)
-    tokens = None
-    if deps.settings.oauth_enabled:
-        tokens = WorkspaceTokens(deps, env_team_id=team_id)
-        deps = replace(deps, workspace_slack=tokens.client)
     if team_id is not None:
+        deps, _tokens = _with_tokens(deps, team_id)
         await check_routing_pool(deps, team_id)
+    return team_id
+
+
+def served_app(
+    deps: Deps, client: AsyncWebClient | None, team_id: str | None, *, scheduler: bool = True
+) -> ServedApp:
+    """The apps to serve once `start_up` has run (in this process or in the supervisor)."""
+    deps, tokens = _with_tokens(deps, team_id)
     on_startup, on_shutdown = lifespan_hooks(deps)
     jobs = None
     if scheduler:
@@ -66,6 +81,14 @@ async def prepare_served_app(
         bolt_app, deps, on_startup=on_startup, on_shutdown=on_shutdown, oauth_flow=oauth_flow
     )
     return ServedApp(web_app=web_app, bolt_app=bolt_app, team_id=team_id, jobs=jobs)
+
+
+def _with_tokens(deps: Deps, team_id: str | None) -> tuple[Deps, WorkspaceTokens | None]:
+    """With Add to Slack, each workspace's own token (the environment's for team_id)."""
+    if not deps.settings.oauth_enabled:
+        return deps, None
+    tokens = WorkspaceTokens(deps, env_team_id=team_id)
+    return replace(deps, workspace_slack=tokens.client), tokens
 
 
 async def check_routing_pool(deps: Deps, team_id: str) -> None:

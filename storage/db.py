@@ -1,6 +1,9 @@
 """The database engine and the session factory."""
 
 import asyncio
+import contextlib
+import fcntl
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,15 +25,69 @@ REASON_MAX = 120
 T = TypeVar("T")
 
 
+class WriterLock:
+    """An exclusive lock on a file beside the database, so that processes write in turn.
+
+    `flock` is taken without blocking when it is free (the usual case, one system call);
+    otherwise a thread waits for it, and the kernel wakes that thread the moment the holder
+    lets go. The kernel also lets go for a process that dies, even by SIGKILL. One task of a
+    process at a time asks (Sessions holds its asyncio lock first), so at most one thread
+    per process waits here.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def _file(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._fd
+
+    async def acquire(self) -> None:
+        """Hold the lock; wait (off the event loop) while another process holds it."""
+        fd = self._file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        waiting = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The thread gets the lock in the end: wait for it (this process's turn still
+            # held, so no other task takes the lock meanwhile), then give it back.
+            while not waiting.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(waiting)
+            if waiting.exception() is None:
+                self.release()
+            raise
+
+    def release(self) -> None:
+        """Let the next process write."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close the lock file (which lets go of the lock too)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class Sessions:
     """Opens sessions: `sessions()` for reading, `sessions.begin()` for one transaction.
 
-    On SQLite, write transactions take turns in the app. SQLite allows one writer at a time,
-    and a writer that finds the file locked sleeps in SQLite's busy handler (1 to 100 ms
-    steps), so a burst of writers spends its time asleep: 50 concurrent quick forms got 4
-    answers a second. Queued on an asyncio lock instead, each starts the moment the one
-    before commits. Readers are never queued (WAL lets them run beside the writer), and a
-    transaction opened inside another in the same task does not wait for itself.
+    On SQLite, write transactions take turns. SQLite allows one writer at a time, and a
+    writer that finds the file locked sleeps in SQLite's busy handler (1 to 100 ms steps),
+    so a burst of writers spends its time asleep: 50 concurrent quick forms got 4 answers a
+    second. Within a process they queue on an asyncio lock instead, each starting the moment
+    the one before commits; across processes (`serve --workers`, the CLI beside the server)
+    the one holding the asyncio lock then takes a `WriterLock` on a file beside the database.
+    Readers are never queued (WAL lets them run beside the writer), and a transaction opened
+    inside another in the same task does not wait for itself.
     """
 
     def __init__(
@@ -37,10 +95,12 @@ class Sessions:
         maker: async_sessionmaker[AsyncSession],
         *,
         serialize_writes: bool,
+        writer_lock: WriterLock | None = None,
         direct: "DirectWriter | None" = None,
     ):
         self._maker = maker
         self._lock = asyncio.Lock() if serialize_writes else None
+        self._writer_lock = writer_lock
         self._holding: ContextVar[bool] = ContextVar("holding_write_lock", default=False)
         # SQLite only: one connection in a thread of its own for a whole write at a time.
         self.direct = direct
@@ -58,10 +118,14 @@ class Sessions:
             return
         async with self._lock:
             token = self._holding.set(True)
+            if self._writer_lock is not None:
+                await self._writer_lock.acquire()
             try:
                 async with self._maker.begin() as session:
                     yield session
             finally:
+                if self._writer_lock is not None:
+                    self._writer_lock.release()
                 self._holding.reset(token)
 
     async def write_directly(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -69,7 +133,13 @@ class Sessions:
         writes; the whole transaction is a single trip to the database thread."""
         assert self.direct is not None and self._lock is not None
         async with self._lock:
-            return await self.direct.run(work)
+            if self._writer_lock is None:
+                return await self.direct.run(work)
+            await self._writer_lock.acquire()
+            try:
+                return await self.direct.run(work)
+            finally:
+                self._writer_lock.release()
 
 
 class DirectWriter:
@@ -81,7 +151,9 @@ class DirectWriter:
     the event loop when the file's write lock is free (a few hundred microseconds in WAL
     mode, with no checkpoint on this connection), else in a thread that waits for the lock
     with the busy timeout, so the loop never sleeps on another process's write. Callers
-    take the app's write lock first (Sessions.write_directly), so one use at a time.
+    take the app's write lock first (Sessions.write_directly: this process's turn, then the
+    `WriterLock` every process takes), so one use at a time, and the file's own lock is
+    found busy only when a writer outside that turn-taking holds it.
     Closed when the engine is disposed.
     """
 
@@ -168,6 +240,14 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20)
 
 
+def writer_lock_path(url: str) -> str | None:
+    """The lock file beside a SQLite database file (None for PostgreSQL or in memory)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return f"{parsed.database}-writer.lock"
+
+
 def create_sessions(engine: AsyncEngine) -> Sessions:
     """A session factory whose objects stay readable after commit without hidden I/O."""
     maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
@@ -177,7 +257,11 @@ def create_sessions(engine: AsyncEngine) -> Sessions:
     direct = DirectWriter(path) if path and path != ":memory:" else None
     if direct is not None:
         event.listen(engine.sync_engine, "engine_disposed", lambda _engine: direct.close())
-    return Sessions(maker, serialize_writes=True, direct=direct)
+    lock_path = writer_lock_path(engine.url.render_as_string(hide_password=False))
+    writer_lock = WriterLock(lock_path) if lock_path is not None else None
+    if writer_lock is not None:
+        event.listen(engine.sync_engine, "engine_disposed", lambda _engine: writer_lock.close())
+    return Sessions(maker, serialize_writes=True, writer_lock=writer_lock, direct=direct)
 
 
 async def unreachable_because(engine: AsyncEngine) -> str | None:

@@ -54,10 +54,16 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return sys.stderr
 
 
-def configure_logging(level: str, secrets: list[str] | None = None) -> None:
-    """Log to stderr at level, through the redacting filter."""
+def configure_logging(
+    level: str, secrets: list[str] | None = None, *, tag: str | None = None
+) -> None:
+    """Log to stderr at level, through the redacting filter; each line tagged with the process
+    it comes from (a worker of `serve --workers`) when tag is given."""
     handler = StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    where = f" [{tag}]" if tag else ""
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s{where} %(name)s: %(message)s")
+    )
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

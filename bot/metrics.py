@@ -3,10 +3,23 @@
 Part of the bot core: it imports nothing of ours, so the wiring (HTTP, the Slack client, the
 scheduler) and the jobs and handlers that count things (routing, once it lands) may all use
 it. The values live in this process's default registry: each `serve` process exposes its
-own, and Prometheus adds them up across replicas.
+own, and Prometheus adds them up across replicas. The workers of `serve --workers` are one
+replica: the supervisor sets PROMETHEUS_MULTIPROC_DIR for them (prometheus_client's own
+variable, read when it is imported), each counts into files there, and /metrics adds up
+every worker's, those of workers that died included (`exposed_registry`).
 """
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+import os
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 
 # A `_created` series beside every counter doubles the page and says nothing here.
 disable_created_metrics()
@@ -29,12 +42,16 @@ JOB_RUNS = Counter("leadloop_job_runs", "Job runs that did work, by kind.", ["ki
 JOB_FAILURES = Counter(
     "leadloop_job_failures", "Job runs that failed (raised, or a post gave up), by kind.", ["kind"]
 )
+# Read from the database at each scrape: with workers, the worker scraped last is right.
 OUTBOX_DEPTH = Gauge(
-    "leadloop_webhook_outbox_depth", "Feedback events waiting to be delivered to the CRM."
+    "leadloop_webhook_outbox_depth",
+    "Feedback events waiting to be delivered to the CRM.",
+    multiprocess_mode="mostrecent",
 )
 OUTBOX_OLDEST_AGE = Gauge(
     "leadloop_webhook_outbox_oldest_age_seconds",
     "Age of the oldest undelivered feedback event (0 when none waits).",
+    multiprocess_mode="mostrecent",
 )
 SLACK_API_ERRORS = Counter(
     "leadloop_slack_api_errors",
@@ -55,3 +72,12 @@ LEADS_BREACHED = Counter(
 for _kind in JOB_KINDS:
     JOB_RUNS.labels(kind=_kind)
     JOB_FAILURES.labels(kind=_kind)
+
+
+def exposed_registry() -> CollectorRegistry:
+    """What /metrics shows: this process's figures, or every worker's under `--workers`."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry

@@ -3,19 +3,26 @@
 /metrics is served only when switched on: to anyone with LEADLOOP_METRICS=1, or to a bearer
 of LEADLOOP_METRICS_TOKEN when that is set (the token wins when both are). The figures are
 this process's (see bot.metrics); the webhook outbox's are read from the database at each
-scrape, so every replica reports the same backlog.
+scrape, so every replica reports the same backlog. Under `serve --workers` the figures are
+every worker's, added up (bot.metrics.exposed_registry).
 """
 
 from collections.abc import Iterable
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.access_log import Observer, Served
 from bot.deps import Deps
-from bot.metrics import HTTP_LATENCY, HTTP_REQUESTS, OUTBOX_DEPTH, OUTBOX_OLDEST_AGE
+from bot.metrics import (
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    OUTBOX_DEPTH,
+    OUTBOX_OLDEST_AGE,
+    exposed_registry,
+)
 from handlers.bearer import is_authorised
 from storage.outbox import outbox_backlog
 
@@ -59,6 +66,6 @@ def metrics_routes(deps: Deps) -> list[Route]:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         await _read_outbox(deps)
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(exposed_registry()), media_type=CONTENT_TYPE_LATEST)
 
     return [Route(PATH, metrics, methods=["GET"])]

@@ -76,7 +76,14 @@ async def test_serve_socket_with_a_refused_app_token_exits_with_one_line(
 
 
 @pytest.mark.parametrize(
-    "command", [["migrate"], ["serve"], ["digest", "--now", "--dry-run"], ["export", "leads"]]
+    "command",
+    [
+        ["migrate"],
+        ["serve", "--workers", "1"],
+        ["serve", "--workers", "2"],
+        ["digest", "--now", "--dry-run"],
+        ["export", "leads"],
+    ],
 )
 def test_an_unreachable_database_is_one_line_naming_it_and_the_fix(
     monkeypatch: pytest.MonkeyPatch,

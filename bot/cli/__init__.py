@@ -4,13 +4,15 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,9 +28,17 @@ from bot.demo.week import run_demo
 from bot.deps import Deps
 from bot.installation import InstallationError, install_workspace
 from bot.logging import configure_logging
-from bot.serving import prepare_served_app
+from bot.serving import prepare_served_app, served_app, start_up
 from bot.settings import HINTS, Settings, SettingsError, load_settings
 from bot.slack_client import build_client
+from bot.workers import (
+    Supervisor,
+    WorkerStart,
+    default_worker_count,
+    listening_socket,
+    serve_worker,
+    worker_command,
+)
 from bot.workspace_tokens import WorkspaceTokens
 from handlers.data_export import ExportRefused, export_to_file, parse_moment, write_export
 from handlers.lead_import import (
@@ -44,6 +54,8 @@ from storage.db import create_engine, create_sessions, unreachable_because
 from storage.migrate import current_revisions, head_revisions, upgrade
 
 logger = logging.getLogger("leadloop")
+
+T = TypeVar("T")
 
 
 class StartupError(Exception):
@@ -67,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not post digests or nudges from this process",
     )
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        metavar="N",
+        help="worker processes serving the port (default: one per CPU; one with --socket)",
+    )
+    # A worker of `serve --workers`, started by the supervisor (bot.workers), not by people.
+    serve.add_argument("--worker", type=WorkerStart.from_arg, help=argparse.SUPPRESS)
     commands.add_parser("migrate", help="bring the database schema up to date")
     purge = commands.add_parser(
         "purge", help="delete all data of a workspace that uninstalled leadloop"
@@ -135,6 +155,16 @@ def _parser() -> argparse.ArgumentParser:
     sla.add_argument("--at", help="compute as of this moment (ISO 8601, UTC if naive)")
     sla.add_argument("--dry-run", action="store_true", help="say what is due, send nothing")
     return parser
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number of 1 or more, not {text!r}")
+    return count
 
 
 def _when(command: argparse.ArgumentParser, *, now: str, at: str) -> None:
@@ -212,7 +242,13 @@ async def _migrate(settings: Settings, clock: Clock) -> None:
         print(f"Database migrated to {', '.join(sorted(after))}.")
 
 
-async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
+async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    workers = args.workers or (1 if args.socket or args.worker else default_worker_count())
+    if args.socket and workers > 1:
+        raise StartupError(
+            "--socket keeps one connection to Slack, served by one process: "
+            "leave out --workers (or use --workers 1)."
+        )
     if settings.slack_client_id is not None or settings.slack_client_secret is not None:
         settings.require(
             "SLACK_CLIENT_ID",
@@ -225,6 +261,16 @@ async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> 
     settings.require("SLACK_SIGNING_SECRET")
     if args.socket:
         settings.require("SLACK_APP_TOKEN")
+    if args.worker is not None:
+        await _serve_worker(settings, args.worker, clock)
+    elif workers > 1:
+        return await _serve_workers(settings, args, clock, workers)
+    else:
+        await _serve_alone(settings, args, clock)
+    return 0
+
+
+async def _serve_alone(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
@@ -254,6 +300,70 @@ async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> 
         else:
             logger.info("serving Slack requests at http://%s:%s/slack/events", args.host, args.port)
             await server.serve()
+    finally:
+        await work_after_acks()
+        await deps.http.close()
+        await deps.engine.dispose()
+
+
+async def _serve_workers(
+    settings: Settings, args: argparse.Namespace, clock: Clock, workers: int
+) -> int:
+    """The supervisor: start-up once, then `workers` processes on one listening socket."""
+    deps = _build_deps(settings, clock)
+    try:
+        await _check_database(deps)
+        client = _job_client(settings) if settings.slack_bot_token is not None else None
+        if client is not None:
+            settings = await resolve_default_channels(settings, client)
+            deps = replace(deps, settings=settings)
+        team_id = await start_up(deps, client)
+    finally:
+        await deps.http.close()
+        await deps.engine.dispose()
+    try:
+        listener = listening_socket(args.host, args.port)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+            "choose another --port or --host."
+        ) from None
+    start = WorkerStart(
+        index=0,
+        listen_fd=-1,
+        channel_fd=-1,
+        scheduler=not args.no_scheduler,
+        team_id=team_id,
+        shared_channel=settings.shared_channel,
+        digest_channels=settings.digest_channels,
+    )
+    with listener, tempfile.TemporaryDirectory(prefix="leadloop-metrics-") as metrics_dir:
+        host, port = listener.getsockname()[:2]
+        logger.info(
+            "serving Slack requests at http://%s:%s/slack/events with %s workers",
+            host,
+            port,
+            workers,
+        )
+        # Each worker counts into files here and /metrics adds them up (bot.metrics).
+        env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+        supervisor = Supervisor(listener, workers, start=start, command=worker_command, env=env)
+        status = await supervisor.run()
+    if supervisor.failure is not None:
+        print(f"leadloop: {supervisor.failure}", file=sys.stderr)
+    return status
+
+
+async def _serve_worker(settings: Settings, start: WorkerStart, clock: Clock) -> None:
+    """One worker of `serve --workers`: the supervisor did the start-up."""
+    settings = settings.model_copy(
+        update={"shared_channel": start.shared_channel, "digest_channels": start.digest_channels}
+    )
+    deps = _build_deps(settings, clock)
+    try:
+        client = _job_client(settings) if settings.slack_bot_token is not None else None
+        served = served_app(deps, client, start.team_id, scheduler=start.scheduler)
+        await serve_worker(served.web_app, start)
     finally:
         await work_after_acks()
         await deps.http.close()
@@ -408,14 +518,13 @@ async def _run_job(settings: Settings, args: argparse.Namespace, clock: Clock) -
     return output.status
 
 
-def _run_fast(work: Coroutine[Any, Any, None]) -> None:
+def _run_fast(work: Coroutine[Any, Any, T]) -> T:
     """Run the server on uvloop where it is installed (not on Windows), else on asyncio."""
     try:
         import uvloop
     except ImportError:
-        asyncio.run(work)
-        return
-    uvloop.run(work)
+        return asyncio.run(work)
+    return uvloop.run(work)
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
@@ -436,7 +545,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return 0
     try:
         settings = load_settings()
-        configure_logging(settings.log_level, _secrets(settings))
+        worker = getattr(args, "worker", None)
+        tag = f"worker {worker.index} pid {os.getpid()}" if worker is not None else None
+        configure_logging(settings.log_level, _secrets(settings), tag=tag)
         if args.command == "migrate":
             asyncio.run(_migrate(settings, clock))
         elif args.command == "import":
@@ -448,7 +559,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         elif args.command in ("digest", "nudge", "sla"):
             return asyncio.run(_run_job(settings, args, clock))
         else:
-            _run_fast(_serve(settings, args, clock))
+            return _run_fast(_serve(settings, args, clock))
     except (
         SettingsError,
         StartupError,

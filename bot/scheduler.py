@@ -28,6 +28,7 @@ from jobs.nudges import NudgeReport
 from jobs.post_once import Outcome, PostResult, Sleep
 from jobs.sla import run_sla_pass
 from storage.schedules import next_fire
+from storage.team_settings import TeamSettings
 from storage.teams import get_team, list_teams
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ logger = logging.getLogger(__name__)
 # if it is at most this late; the jobs themselves decide about runs missed while stopped.
 MISFIRE_GRACE = timedelta(hours=1)
 SWEEP_MINUTES = 10
+# How often the scheduler looks for schedules changed by another process (another worker of
+# `serve --workers`, another replica): a settings change saved there reaches it this late.
+FOLLOW_MINUTES = 1
 # The first-touch SLA pass (reminders, reassignments, notices left unsent) runs this often.
 SLA_MINUTES = 1
 # The scheduler looks at the clock at least this often, so a clock that jumps (a laptop
@@ -180,6 +184,11 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
         logger.error("job %s failed", task.get_name(), exc_info=task.exception())
 
 
+def _triggers(schedule: TeamSettings) -> tuple[str, str]:
+    """A team's digest and nudge triggers, comparable with those of another reading."""
+    return repr(schedule.digest_trigger), repr(schedule.nudge_trigger)
+
+
 class ScheduledJobs:
     """Puts every team's digest and nudges on the scheduler, and keeps them up to date."""
 
@@ -196,6 +205,8 @@ class ScheduledJobs:
         self.client = client
         self.sleep = sleep
         self._catch_up: asyncio.Task[None] | None = None
+        # Each scheduled team's triggers as scheduled, to see when another process moved them.
+        self._scheduled: dict[str, tuple[str, str]] = {}
 
     async def start(self) -> None:
         """Schedule every team, start the scheduler, and make up what was missed meanwhile."""
@@ -208,6 +219,10 @@ class ScheduledJobs:
         self.scheduler.put("teams:sweep", self.sweep, sweep)
         sla = IntervalTrigger(minutes=SLA_MINUTES, start_date=self.deps.clock.now(), timezone=UTC)
         self.scheduler.put("sla", self.sla_due, sla)
+        follow = IntervalTrigger(
+            minutes=FOLLOW_MINUTES, start_date=self.deps.clock.now(), timezone=UTC
+        )
+        self.scheduler.put("teams:follow", self.follow_schedules, follow)
         await self.scheduler.start()
         self._catch_up = asyncio.create_task(self.catch_up(team_ids))
 
@@ -227,11 +242,25 @@ class ScheduledJobs:
         if team is None or team.uninstalled_at is not None:
             self.scheduler.remove(f"digest:{team_id}")
             self.scheduler.remove(f"nudges:{team_id}")
+            self._scheduled.pop(team_id, None)
             logger.info("workspace %s is not installed: no more jobs for it", team_id)
             return
         schedule = await self.deps.team_settings(team_id)
         self.scheduler.put(f"digest:{team_id}", self.digest_due, schedule.digest_trigger, team_id)
         self.scheduler.put(f"nudges:{team_id}", self.nudges_due, schedule.nudge_trigger, team_id)
+        self._scheduled[team_id] = _triggers(schedule)
+
+    async def follow_schedules(self) -> None:
+        """Move the jobs of teams whose schedule another process changed (an admin's save
+        answered by another worker or replica); a digest the move made due is posted now, as
+        the sweep would."""
+        for team_id in await self._team_ids():
+            scheduled = self._scheduled.get(team_id)
+            if scheduled is None or scheduled == _triggers(await self.deps.team_settings(team_id)):
+                continue
+            logger.info("workspace %s has a new schedule: its jobs follow", team_id)
+            await self.reschedule_team(team_id)
+            await self.digest_due(team_id)
 
     async def digest_due(self, team_id: str) -> None:
         """The digest job: post the due digest, logging whatever goes wrong."""

@@ -189,6 +189,7 @@ async def test_serve_wiring_schedules_every_team_and_can_reschedule_one(
             "digest:T0OTHER",
             "nudges:T0OTHER",
             "teams:sweep",
+            "teams:follow",
             "sla",
         }
         next_digest = scheduler.next_run_time("digest:T0TEAM")

@@ -47,6 +47,29 @@ async def test_an_admin_moves_the_digest_and_the_scheduler_follows_at_once(
         await jobs.stop()
 
 
+async def test_settings_saved_by_another_process_reach_the_scheduler_within_a_minute(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    """Under `serve --workers` only worker 0 schedules; an admin's save may reach worker 1."""
+    await add_team(deps)
+    scheduler = Scheduler(deps.clock)
+    jobs = ScheduledJobs(scheduler, deps, job_client(deps), sleep=no_sleep)
+    await jobs.start()
+    try:
+        standin.add_user(ADMIN, is_admin=True)
+        async with app_with(deps, standin) as other_worker:  # no scheduler of its own
+            await other_worker.interact(submission(day="fri", digest_time="16:30"))
+            await published(standin)
+        assert scheduler.next_run_time(f"digest:{TEAM}") == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        assert scheduler.next_run_time("teams:follow") == deps.clock.now() + timedelta(minutes=1)
+        await jobs.follow_schedules()
+        assert scheduler.next_run_time(f"digest:{TEAM}") == datetime(
+            2026, 11, 27, 15, 30, tzinfo=UTC
+        )
+    finally:
+        await jobs.stop()
+
+
 async def test_the_digest_goes_once_to_each_chosen_channel(
     deps: Deps, standin: SlackStandIn
 ) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -300,3 +301,24 @@ async def test_a_worker_that_cannot_start_stops_serve_with_its_one_line(
     assert (process.returncode, out) == (2, b"")
     [line] = err.decode().splitlines()
     assert line.startswith("leadloop: ") and "LEADLOOP_WEBHOOK_SECRET" in line
+
+
+async def test_a_port_another_server_listens_on_is_refused_in_one_line(
+    deps: Deps,
+    standin: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in _env(deps, standin, LEADLOOP_LOG_LEVEL="WARNING").items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as other_server:
+        other_server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # even so
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        argv = ["serve", "--workers", "2", "--port", str(port)]
+        assert await asyncio.to_thread(main, argv, clock=deps.clock) == 2
+    assert capsys.readouterr().err == (
+        f"leadloop: cannot listen on 127.0.0.1:{port} (Address already in use): "
+        "choose another --port or --host.\n"
+    )

@@ -32,10 +32,10 @@ from bot.serving import prepare_served_app, served_app, start_up
 from bot.settings import HINTS, Settings, SettingsError, load_settings
 from bot.slack_client import build_client
 from bot.workers import (
+    Listeners,
     Supervisor,
     WorkerStart,
     default_worker_count,
-    listening_socket,
     serve_worker,
     worker_command,
 )
@@ -309,7 +309,7 @@ async def _serve_alone(settings: Settings, args: argparse.Namespace, clock: Cloc
 async def _serve_workers(
     settings: Settings, args: argparse.Namespace, clock: Clock, workers: int
 ) -> int:
-    """The supervisor: start-up once, then `workers` processes on one listening socket."""
+    """The supervisor: start-up once, then `workers` processes serving the port."""
     deps = _build_deps(settings, clock)
     try:
         await _check_database(deps)
@@ -321,13 +321,6 @@ async def _serve_workers(
     finally:
         await deps.http.close()
         await deps.engine.dispose()
-    try:
-        listener = listening_socket(args.host, args.port)
-    except OSError as exc:
-        raise StartupError(
-            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
-            "choose another --port or --host."
-        ) from None
     start = WorkerStart(
         index=0,
         listen_fd=-1,
@@ -337,17 +330,25 @@ async def _serve_workers(
         shared_channel=settings.shared_channel,
         digest_channels=settings.digest_channels,
     )
-    with listener, tempfile.TemporaryDirectory(prefix="leadloop-metrics-") as metrics_dir:
-        host, port = listener.getsockname()[:2]
-        logger.info(
-            "serving Slack requests at http://%s:%s/slack/events with %s workers",
-            host,
-            port,
-            workers,
-        )
+    with tempfile.TemporaryDirectory(prefix="leadloop-metrics-") as metrics_dir:
         # Each worker counts into files here and /metrics adds them up (bot.metrics).
         env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
-        supervisor = Supervisor(listener, workers, start=start, command=worker_command, env=env)
+        listeners = Listeners(args.host, args.port)
+        try:
+            supervisor = Supervisor(
+                listeners, workers, start=start, command=worker_command, env=env
+            )
+        except OSError as exc:
+            raise StartupError(
+                f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): "
+                "choose another --port or --host."
+            ) from None
+        logger.info(
+            "serving Slack requests at http://%s:%s/slack/events with %s workers",
+            args.host,
+            listeners.port,
+            workers,
+        )
         status = await supervisor.run()
     if supervisor.failure is not None:
         print(f"leadloop: {supervisor.failure}", file=sys.stderr)

@@ -230,7 +230,8 @@ class Supervisor:
             # Worker 0 alone first: a start-up that fails says so once.
             status = await self._start(first)
             if status is not None:
-                self._give_up(first, status)
+                if not self._stopping.is_set():  # not stopped by a signal meanwhile
+                    self._give_up(first, status)
                 return self._status
             await asyncio.gather(
                 self._keep(first, running=True), *(self._keep(slot) for slot in others)

@@ -44,25 +44,26 @@ class WriterLock:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         return self._fd
 
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free (without waiting); whether it was."""
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def wait_for(self) -> None:
+        """Take the lock, waiting as long as another process holds it (in a thread)."""
+        fcntl.flock(self._file(), fcntl.LOCK_EX)
+
     async def acquire(self) -> None:
         """Hold the lock; wait (off the event loop) while another process holds it."""
-        fd = self._file()
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if self.try_acquire():
             return
-        except BlockingIOError:
-            pass
-        waiting = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
         try:
-            await asyncio.shield(waiting)
+            await _uncancelled(asyncio.get_running_loop().run_in_executor(None, self.wait_for))
         except asyncio.CancelledError:
-            # The thread gets the lock in the end: wait for it (this process's turn still
-            # held, so no other task takes the lock meanwhile), then give it back.
-            while not waiting.done():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(waiting)
-            if waiting.exception() is None:
-                self.release()
+            self.release()  # the thread took it for a caller that gave up
             raise
 
     def release(self) -> None:
@@ -130,16 +131,36 @@ class Sessions:
 
     async def write_directly(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """work(connection) in one SQLite write transaction, in its turn among the app's
-        writes; the whole transaction is a single trip to the database thread."""
+        writes; the whole transaction is a single trip to the database thread.
+
+        When another process holds the writers' lock, a thread waits for it, runs the
+        transaction and lets go: the lock is held for the transaction alone, never while
+        this process's event loop is busy with other requests before it gets round to the
+        transaction (which made two workers slower than one)."""
         assert self.direct is not None and self._lock is not None
         async with self._lock:
-            if self._writer_lock is None:
+            lock = self._writer_lock
+            if lock is None:
                 return await self.direct.run(work)
-            await self._writer_lock.acquire()
-            try:
-                return await self.direct.run(work)
-            finally:
-                self._writer_lock.release()
+            if lock.try_acquire():
+                try:
+                    return await self.direct.run(work)
+                finally:
+                    lock.release()
+            return await _uncancelled(self.direct.run_in_thread(work, lock.wait_for, lock.release))
+
+
+async def _uncancelled(waiting: "asyncio.Future[T]") -> T:
+    """The result of work running in a thread, which stops for nobody: a cancelled caller
+    still waits for it (keeping its turn, so nothing else uses what the thread holds), then
+    gets its CancelledError."""
+    try:
+        return await asyncio.shield(waiting)
+    except asyncio.CancelledError:
+        while not waiting.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(waiting)
+        raise
 
 
 class DirectWriter:
@@ -185,6 +206,26 @@ class DirectWriter:
             connection.execute("PRAGMA busy_timeout=0")
             self._connection = connection
         return self._connection
+
+    def run_in_thread(
+        self,
+        work: Callable[[sqlite3.Connection], T],
+        before: Callable[[], None],
+        after: Callable[[], None],
+    ) -> "asyncio.Future[T]":
+        """work(connection) in this writer's thread, between before() (which may wait, for a
+        lock, say) and after()."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+
+        def in_turn() -> T:
+            before()
+            try:
+                return self._after_waiting(work)
+            finally:
+                after()
+
+        return asyncio.get_running_loop().run_in_executor(self._executor, in_turn)
 
     def _after_waiting(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """In the thread: wait for the write lock as long as the busy timeout allows."""

@@ -4,6 +4,7 @@ taking turns across processes."""
 import asyncio
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -139,3 +140,28 @@ async def test_in_memory_sqlite_and_postgresql_have_no_lock_file() -> None:
             await session.exec(text("SELECT 1"))
     finally:
         await engine.dispose()
+
+
+async def test_a_direct_write_waits_for_another_process_in_a_thread_then_lets_go(
+    deps: Deps,
+) -> None:
+    with _lock_file(deps) as other_process:
+        if deps.sessions.direct is None:
+            return
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+
+        def write(connection: sqlite3.Connection) -> int:
+            connection.execute(
+                "INSERT INTO teams (team_id, created_at) VALUES (?, ?)", (TEAM, "2026-11-24")
+            )
+            return 7
+
+        writing = asyncio.create_task(deps.sessions.write_directly(write))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not writing.done()
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+        async with asyncio.timeout(10):
+            assert await writing == 7
+        assert _free(other_process)  # held for the transaction only
+        assert [t.team_id for t in await all_rows(deps, Team)] == [TEAM]

@@ -322,3 +322,29 @@ async def test_a_port_another_server_listens_on_is_refused_in_one_line(
         f"leadloop: cannot listen on 127.0.0.1:{port} (Address already in use): "
         "choose another --port or --host.\n"
     )
+
+
+async def _exited(pid: int) -> None:
+    """Wait until the process (not necessarily a child of ours) has exited."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    loop, done = asyncio.get_running_loop(), asyncio.Event()
+    loop.add_reader(fd, done.set)  # a pidfd is readable once its process has exited
+    try:
+        await done.wait()
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+
+
+async def test_workers_stop_when_the_supervisor_is_killed(
+    deps: Deps, standin: SlackStandIn
+) -> None:
+    async with serving(deps, standin, "--workers", "2") as serve:
+        pids = await serve.workers(2)
+        serve.process.kill()
+        await serve.process.wait()
+        async with asyncio.timeout(UP_SECONDS):
+            await asyncio.gather(*(_exited(pid) for pid in pids.values()))

@@ -151,13 +151,24 @@ async def record_quick_feedback(
     """Record feedback on the team's lead whose email or CRM id is value, committed; None
     (nothing stored) when the ORM path must do it."""
     value = value.lower() if key == "email" else value
+    asked = _Asked(team_id, key, value, author, given, now)
     if engine.dialect.name == "postgresql":
-        return await _on_postgres(engine, team_id, key, value, author, given, now)
+        return await _on_postgres(engine, asked)
     if sessions.direct is None:
         return None
-    return await sessions.write_directly(
-        lambda connection: _on_sqlite(connection, team_id, key, value, author, given, now)
-    )
+    return await sessions.write_directly(lambda connection: _on_sqlite(connection, asked))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The feedback to record and on which lead (email lower-cased)."""
+
+    team_id: str
+    key: LeadKey
+    value: str
+    author: str
+    given: FeedbackInput
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -173,11 +184,10 @@ class _Planned:
     body: str
 
 
-def _plan(
-    found: Sequence[Any], given: FeedbackInput, author: str, now: datetime
-) -> _Planned | None:
+def _plan(found: Sequence[Any], asked: _Asked) -> _Planned | None:
     """The change for the lead read as found (its columns, then its campaign's slug and
     name); None when its reopening needs its history."""
+    given, author, now = asked.given, asked.author, asked.now
     lead = LeadRow(*found[: len(_LEAD_COLUMNS)])
     if not given.status and lead.status in REOPENABLE:
         return None
@@ -214,20 +224,13 @@ def _read_sqlite(found: tuple[Any, ...]) -> list[Any]:
     return row
 
 
-def _on_sqlite(
-    connection: sqlite3.Connection,
-    team_id: str,
-    key: LeadKey,
-    value: str,
-    author: str,
-    given: FeedbackInput,
-    now: datetime,
-) -> QuickRecorded | None:
+def _on_sqlite(connection: sqlite3.Connection, asked: _Asked) -> QuickRecorded | None:
     """The whole write, inside the DirectWriter's transaction."""
-    found = connection.execute(_select(key, "?", "?"), (team_id, value)).fetchone()
+    query = _select(asked.key, "?", "?")
+    found = connection.execute(query, (asked.team_id, asked.value)).fetchone()
     if found is None:
         return None
-    plan = _plan(_read_sqlite(found), given, author, now)
+    plan = _plan(_read_sqlite(found), asked)
     if plan is None:
         return None
     lead, feedback = plan.lead, plan.feedback
@@ -268,8 +271,8 @@ def _on_sqlite(
             FEEDBACK_CREATED,
             feedback.id,
             plan.body.replace(_ID_MARK, str(feedback.id)),
-            _sqlite_time(now),
-            _sqlite_time(now),
+            _sqlite_time(asked.now),
+            _sqlite_time(asked.now),
         ),
     )
     return QuickRecorded(lead, feedback)
@@ -308,15 +311,7 @@ _DROPPED = (
 )
 
 
-async def _on_postgres(
-    engine: AsyncEngine,
-    team_id: str,
-    key: LeadKey,
-    value: str,
-    author: str,
-    given: FeedbackInput,
-    now: datetime,
-) -> QuickRecorded | None:
+async def _on_postgres(engine: AsyncEngine, asked: _Asked) -> QuickRecorded | None:
     """The write on a pooled connection. A connection found dropped when the lead is read
     (the server restarted: every pooled one is gone) is thrown away and the next one tried,
     up to one more than the pool holds; a drop during the write itself is raised, since the
@@ -327,12 +322,13 @@ async def _on_postgres(
         try:
             pg = pooled.driver_connection
             try:
-                found = await pg.fetchrow(_select(key, "$1", "$2"), team_id, value)
+                query = _select(asked.key, "$1", "$2")
+                found = await pg.fetchrow(query, asked.team_id, asked.value)
             except _DROPPED:
                 pooled.invalidate()
                 continue
             try:
-                return await _pg_write(pg, found, given, author, now)
+                return await _pg_write(pg, found, asked)
             except _DROPPED:
                 pooled.invalidate()
                 raise
@@ -345,13 +341,11 @@ async def _on_postgres(
 async def _pg_write(
     pg: asyncpg.Connection,
     found: asyncpg.Record | None,
-    given: FeedbackInput,
-    author: str,
-    now: datetime,
+    asked: _Asked,
 ) -> QuickRecorded | None:
     if found is None:
         return None
-    plan = _plan(list(found.values()), given, author, now)
+    plan = _plan(list(found.values()), asked)
     if plan is None:
         return None
     lead, feedback = plan.lead, plan.feedback
@@ -359,11 +353,11 @@ async def _pg_write(
         _PG_WRITE,
         lead.id,
         lead.status,
-        given.campaign_id,
+        asked.given.campaign_id,
         lead.last_touch_at,
         lead.first_feedback_at,
         lead.first_touch_at,
-        now,
+        asked.now,
         plan.status_read,
         plan.owner_read,
         feedback.author,

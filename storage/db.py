@@ -6,7 +6,6 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -21,6 +20,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # How much of a driver's error message a one-line "not reachable" keeps.
 REASON_MAX = 120
+# A direct write that finds another process writing looks again after this, then twice as
+# long each time up to the most (a quick form's transaction takes well under a millisecond).
+LOOK_AGAIN_FIRST_S = 0.0005
+LOOK_AGAIN_MAX_S = 0.002
 
 T = TypeVar("T")
 
@@ -131,23 +134,11 @@ class Sessions:
 
     async def write_directly(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """work(connection) in one SQLite write transaction, in its turn among the app's
-        writes; the whole transaction is a single trip to the database thread.
-
-        When another process holds the writers' lock, a thread waits for it, runs the
-        transaction and lets go: the lock is held for the transaction alone, never while
-        this process's event loop is busy with other requests before it gets round to the
-        transaction (which made two workers slower than one)."""
+        writes (this process's, then every process's: DirectWriter); the whole transaction
+        is one call, on the event loop."""
         assert self.direct is not None and self._lock is not None
         async with self._lock:
-            lock = self._writer_lock
-            if lock is None:
-                return await self.direct.run(work)
-            if lock.try_acquire():
-                try:
-                    return await self.direct.run(work)
-                finally:
-                    lock.release()
-            return await _uncancelled(self.direct.run_in_thread(work, lock.wait_for, lock.release))
+            return await self.direct.run(work)
 
 
 async def _uncancelled(waiting: "asyncio.Future[T]") -> T:
@@ -168,34 +159,42 @@ class DirectWriter:
 
     Through aiosqlite each statement, fetch, cursor close and commit is a trip from the
     event loop to aiosqlite's thread and back (a quick form took about 25, and each trip
-    costs more CPU than the statement). Here BEGIN IMMEDIATE … COMMIT runs in one call: on
-    the event loop when the file's write lock is free (a few hundred microseconds in WAL
-    mode, with no checkpoint on this connection), else in a thread that waits for the lock
-    with the busy timeout, so the loop never sleeps on another process's write. Callers
-    take the app's write lock first (Sessions.write_directly: this process's turn, then the
-    `WriterLock` every process takes), so one use at a time, and the file's own lock is
-    found busy only when a writer outside that turn-taking holds it.
+    costs more CPU than the statement). Here BEGIN IMMEDIATE … COMMIT runs in one call on
+    the event loop (a few hundred microseconds in WAL mode, with no checkpoint on this
+    connection), holding the writers' `WriterLock` that other processes take too, and only
+    once both it and the file's own write lock were free. While another process writes, it
+    looks again after a short sleep on the loop: never does a thread hold a lock here, since
+    a thread needs the GIL back after each statement and waits for it while this process's
+    event loop serves other requests, all the while holding up every other process's writes
+    (with two `serve --workers`, that made two workers slower than one). Callers take this
+    process's turn first (Sessions.write_directly), so one use at a time.
     Closed when the engine is disposed.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, lock: WriterLock | None = None):
         self._path = path
-        self._executor: ThreadPoolExecutor | None = None
+        self._lock = lock
         self._connection: sqlite3.Connection | None = None
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """work(connection) between BEGIN IMMEDIATE and COMMIT (ROLLBACK if it raises)."""
+        """work(connection) between BEGIN IMMEDIATE and COMMIT (ROLLBACK if it raises);
+        sqlite3.OperationalError (database is locked) after the busy timeout."""
         connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-                raise
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._after_waiting, work)
-        return _finish(connection, work)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = 0.0
+        while True:
+            if self._lock is None or self._lock.try_acquire():
+                try:
+                    if _began(connection):
+                        return _finish(connection, work)
+                finally:
+                    if self._lock is not None:
+                        self._lock.release()
+            if loop.time() >= deadline:
+                raise sqlite3.OperationalError("database is locked")
+            await asyncio.sleep(pause)
+            pause = min(max(pause * 2, LOOK_AGAIN_FIRST_S), LOOK_AGAIN_MAX_S)
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -207,44 +206,22 @@ class DirectWriter:
             self._connection = connection
         return self._connection
 
-    def run_in_thread(
-        self,
-        work: Callable[[sqlite3.Connection], T],
-        before: Callable[[], None],
-        after: Callable[[], None],
-    ) -> "asyncio.Future[T]":
-        """work(connection) in this writer's thread, between before() (which may wait, for a
-        lock, say) and after()."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
-
-        def in_turn() -> T:
-            before()
-            try:
-                return self._after_waiting(work)
-            finally:
-                after()
-
-        return asyncio.get_running_loop().run_in_executor(self._executor, in_turn)
-
-    def _after_waiting(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """In the thread: wait for the write lock as long as the busy timeout allows."""
-        connection = self._connect()
-        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-        finally:
-            connection.execute("PRAGMA busy_timeout=0")
-        return _finish(connection, work)
-
     def close(self) -> None:
-        """Close the connection and stop the thread; a later write opens them again."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Close the connection; a later write opens it again."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _began(connection: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE; False when another connection holds the file's write lock."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    return True
 
 
 def _finish(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -294,14 +271,14 @@ def create_sessions(engine: AsyncEngine) -> Sessions:
     maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     if engine.dialect.name != "sqlite":
         return Sessions(maker, serialize_writes=False)
-    path = engine.url.database
-    direct = DirectWriter(path) if path and path != ":memory:" else None
-    if direct is not None:
-        event.listen(engine.sync_engine, "engine_disposed", lambda _engine: direct.close())
     lock_path = writer_lock_path(engine.url.render_as_string(hide_password=False))
     writer_lock = WriterLock(lock_path) if lock_path is not None else None
     if writer_lock is not None:
         event.listen(engine.sync_engine, "engine_disposed", lambda _engine: writer_lock.close())
+    path = engine.url.database
+    direct = DirectWriter(path, writer_lock) if path and path != ":memory:" else None
+    if direct is not None:
+        event.listen(engine.sync_engine, "engine_disposed", lambda _engine: direct.close())
     return Sessions(maker, serialize_writes=True, writer_lock=writer_lock, direct=direct)
 
 

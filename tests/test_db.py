@@ -142,7 +142,7 @@ async def test_in_memory_sqlite_and_postgresql_have_no_lock_file() -> None:
         await engine.dispose()
 
 
-async def test_a_direct_write_waits_for_another_process_in_a_thread_then_lets_go(
+async def test_a_direct_write_waits_for_another_process_then_writes_and_lets_go(
     deps: Deps,
 ) -> None:
     with _lock_file(deps) as other_process:

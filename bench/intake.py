@@ -55,7 +55,7 @@ def _peak_rss_mib(pid: int) -> float:
 async def _api(env: dict[str, str], total: int) -> dict[str, Any]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.leadloop_server", "false", str(port)],
+        [sys.executable, "-m", "bench.leadloop_server", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -160,9 +160,9 @@ class DirectWriter:
     Through aiosqlite each statement, fetch, cursor close and commit is a trip from the
     event loop to aiosqlite's thread and back (a quick form took about 25, and each trip
     costs more CPU than the statement). Here BEGIN IMMEDIATE … COMMIT runs in one call on
-    the event loop (a few hundred microseconds in WAL mode, with no checkpoint on this
-    connection), holding the writers' `WriterLock` that other processes take too, and only
-    once both it and the file's own write lock were free. While another process writes, it
+    the event loop (a few hundred microseconds in WAL mode, plus SQLite's automatic
+    checkpoint once every thousand pages), holding the writers' `WriterLock` that other
+    processes take too, and only once both it and the file's own write lock were free. While another process writes, it
     looks again after a short sleep on the loop: never does a thread hold a lock here, since
     a thread needs the GIL back after each statement and waits for it while this process's
     event loop serves other requests, all the while holding up every other process's writes
@@ -200,8 +200,9 @@ class DirectWriter:
         if self._connection is None:
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             _set_sqlite_pragmas(connection, None)
-            # Checkpoints are left to the other connections: none runs on the event loop.
-            connection.execute("PRAGMA wal_autocheckpoint=0")
+            # SQLite's automatic checkpoint stays on: when quick forms are the only writes,
+            # this connection is the one that keeps the WAL from growing without end (a few
+            # milliseconds on the loop once every thousand pages).
             connection.execute("PRAGMA busy_timeout=0")
             self._connection = connection
         return self._connection

@@ -162,8 +162,8 @@ class DirectWriter:
     costs more CPU than the statement). Here BEGIN IMMEDIATE … COMMIT runs in one call on
     the event loop (a few hundred microseconds in WAL mode, plus SQLite's automatic
     checkpoint once every thousand pages), holding the writers' `WriterLock` that other
-    processes take too, and only once both it and the file's own write lock were free. While another process writes, it
-    looks again after a short sleep on the loop: never does a thread hold a lock here, since
+    processes take too, and only once both it and the file's own write lock were free.
+    While another process writes, it looks again after a short sleep on the loop: never does a thread hold a lock here, since
     a thread needs the GIL back after each statement and waits for it while this process's
     event loop serves other requests, all the while holding up every other process's writes
     (with two `serve --workers`, that made two workers slower than one). Callers take this

@@ -160,15 +160,15 @@ class DirectWriter:
     Through aiosqlite each statement, fetch, cursor close and commit is a trip from the
     event loop to aiosqlite's thread and back (a quick form took about 25, and each trip
     costs more CPU than the statement). Here BEGIN IMMEDIATE … COMMIT runs in one call on
-    the event loop (a few hundred microseconds in WAL mode, plus SQLite's automatic
-    checkpoint once every thousand pages), holding the writers' `WriterLock` that other
-    processes take too, and only once both it and the file's own write lock were free.
-    While another process writes, it looks again after a short sleep on the loop: never does a thread hold a lock here, since
-    a thread needs the GIL back after each statement and waits for it while this process's
-    event loop serves other requests, all the while holding up every other process's writes
-    (with two `serve --workers`, that made two workers slower than one). Callers take this
-    process's turn first (Sessions.write_directly), so one use at a time.
-    Closed when the engine is disposed.
+    the event loop: a few hundred microseconds in WAL mode, plus SQLite's automatic
+    checkpoint once every thousand pages. It holds the writers' `WriterLock`, which other
+    processes take too, and starts only once both that lock and the file's own write lock
+    are free; while another process writes, it looks again after a short sleep on the loop.
+    No thread ever holds a lock here: a thread needs the GIL back after each statement and
+    waits for it while this process's loop serves other requests, holding up every other
+    process's writes meanwhile (with `serve --workers 2`, that made two workers slower than
+    one). Callers take this process's turn first (Sessions.write_directly), so one use at a
+    time. Closed when the engine is disposed.
     """
 
     def __init__(self, path: str, lock: WriterLock | None = None):

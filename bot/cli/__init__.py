@@ -270,14 +270,23 @@ async def _serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> 
     return 0
 
 
+async def _checked_and_resolved(deps: Deps) -> tuple[Deps, AsyncWebClient | None]:
+    """The schema checked, then the bot token's client (if any) with the default channels
+    it names resolved into the settings."""
+    await _check_database(deps)
+    settings = deps.settings
+    client = _job_client(settings) if settings.slack_bot_token is not None else None
+    if client is not None:
+        settings = await resolve_default_channels(settings, client)
+        deps = replace(deps, settings=settings)
+    return deps, client
+
+
 async def _serve_alone(settings: Settings, args: argparse.Namespace, clock: Clock) -> None:
     deps = _build_deps(settings, clock)
     try:
-        await _check_database(deps)
-        client = _job_client(settings) if settings.slack_bot_token is not None else None
-        if client is not None:
-            settings = await resolve_default_channels(settings, client)
-            deps = replace(deps, settings=settings)
+        deps, client = await _checked_and_resolved(deps)
+        settings = deps.settings
         served = await prepare_served_app(deps, client, scheduler=not args.no_scheduler)
         config = uvicorn.Config(
             served.web_app, host=args.host, port=args.port, log_config=None, access_log=False
@@ -312,11 +321,8 @@ async def _serve_workers(
     """The supervisor: start-up once, then `workers` processes serving the port."""
     deps = _build_deps(settings, clock)
     try:
-        await _check_database(deps)
-        client = _job_client(settings) if settings.slack_bot_token is not None else None
-        if client is not None:
-            settings = await resolve_default_channels(settings, client)
-            deps = replace(deps, settings=settings)
+        deps, client = await _checked_and_resolved(deps)
+        settings = deps.settings
         team_id = await start_up(deps, client)
     finally:
         await deps.http.close()

@@ -1,6 +1,5 @@
 """The weekly digest: figures worked out by hand, rendering within Slack's limits, posting once."""
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -199,9 +198,7 @@ async def test_six_hundred_campaigns_and_five_thousand_stale_leads_fit(deps: Dep
     for i in range(0, 5000, 7):
         await add_feedback(deps, lead_ids[i], ["hot", "junk", "cold"][i % 3], at=S + DAY,
                            reason="budget" if i % 2 else "timing")  # fmt: skip
-    started = time.perf_counter()
     figures = await figures_for(deps)
-    elapsed = time.perf_counter() - started
     message = render_digest(figures)
     assert figures.leads_handed_over == 5000 and figures.stale.count == 5000
     assert len(figures.by_campaign) == 600 and len(figures.upcoming) == 600
@@ -209,7 +206,6 @@ async def test_six_hundred_campaigns_and_five_thousand_stale_leads_fit(deps: Dep
     assert len(message.blocks) <= 50
     shown = texts_of(message.blocks)
     assert "more" in shown and "<!channel>" not in shown
-    assert elapsed < 5, f"computing the figures took {elapsed:.2f}s"
 
 
 def figures_with(**overrides: object) -> DigestFigures:

@@ -32,7 +32,6 @@ import random
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -85,31 +84,12 @@ async def _load(
     """A warm-up, its work after the ack waited out, then the measured run (ms)."""
     if options.generator == "wrk":
         warm = load.wrk_run(base, bodies, concurrency, WARM_UP_SECONDS, Path(tmp))
-        await _drained(standin)
+        await load.drained(standin, DRAIN_LIMIT_S)
         rate = warm["answered"] / WARM_UP_SECONDS
         return load.wrk_run(base, bodies, concurrency, options.seconds, Path(tmp), rate=rate)
     await load.httpx_run(base, bodies, concurrency, WARM_UP_SECONDS)
-    await _drained(standin)
+    await load.drained(standin, DRAIN_LIMIT_S)
     return await load.httpx_run(base, bodies, concurrency, options.seconds)
-
-
-async def _drained(standin: SlackStandIn) -> float:
-    """Wait until the servers' work after the ack is done; the seconds that took.
-
-    A click is acknowledged before its work (a transaction, then a chat.update or a
-    response_url post) runs, so a cell can end with a queue of that work still to do. Left
-    alone, it would run during the next cell and be counted against it. Done means the
-    stand-in has heard nothing new for half a second.
-    """
-    started = time.perf_counter()
-    heard = -1
-    while time.perf_counter() - started < DRAIN_LIMIT_S:
-        now_heard = len(standin.calls) + len(standin.responses)
-        if now_heard == heard:
-            break
-        heard = now_heard
-        await asyncio.sleep(0.5)
-    return round(time.perf_counter() - started - 0.5, 1)
 
 
 async def _measure_setting(
@@ -134,7 +114,7 @@ async def _measure_setting(
                         figures = await _load(
                             options, server.base, bodies[kind], concurrency, tmp, standin
                         )
-                        figures["drain_s"] = await _drained(standin)
+                        figures["drain_s"] = await load.drained(standin, DRAIN_LIMIT_S)
                         results.setdefault(kind, {}).setdefault(str(concurrency), {})[
                             server.name
                         ] = figures

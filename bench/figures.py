@@ -14,7 +14,6 @@ Every server is its own process on loopback, started here with the Slack stand-i
 """
 
 import argparse
-import asyncio
 import itertools
 import os
 import subprocess
@@ -98,17 +97,8 @@ class Bench:
         return server
 
     async def drained(self) -> float:
-        """Wait until the stand-in has heard nothing new for half a second; seconds waited."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        heard = -1
-        while loop.time() - started < DRAIN_LIMIT_S:
-            now_heard = len(self.standin.calls) + len(self.standin.responses)
-            if now_heard == heard:
-                break
-            heard = now_heard
-            await asyncio.sleep(0.5)
-        return round(loop.time() - started - 0.5, 1)
+        """Wait until the work after the acks is done; seconds waited."""
+        return await load.drained(self.standin, DRAIN_LIMIT_S)
 
     async def _load(
         self, server: Server, concurrency: int, seconds: int, rate: float | None

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.demo.slack_standin import SlackStandIn
 from tests.factories import sign
 
 # The form body of the n-th request of a kind (n counts every request of the bench process).
@@ -289,3 +290,22 @@ def wrk_version() -> str | None:
         return None
     found = re.search(r"wrk (\S+)", output)
     return found.group(1) if found else "unknown"
+
+
+async def drained(standin: SlackStandIn, limit_s: float) -> float:
+    """Wait until the servers' work after the ack is done; the seconds that took.
+
+    A click is acknowledged before its work (a transaction, then a chat.update or a
+    response_url post) runs, so a cell can end with a queue of that work still to do. Left
+    alone, it would run during the next cell and be counted against it. Done means the
+    stand-in has heard nothing new for half a second.
+    """
+    started = time.perf_counter()
+    heard = -1
+    while time.perf_counter() - started < limit_s:
+        now_heard = len(standin.calls) + len(standin.responses)
+        if now_heard == heard:
+            break
+        heard = now_heard
+        await asyncio.sleep(0.5)
+    return round(time.perf_counter() - started - 0.5, 1)
